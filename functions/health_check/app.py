@@ -1,0 +1,17 @@
+"""GET /health-check: liveness and the deployed version."""
+
+from __future__ import annotations
+
+from wegit import __version__
+from wegit.api import lambda_handler as _entry
+from wegit.api import make_resolver
+
+app = make_resolver()
+
+
+@app.get("/health-check")
+def health_check() -> dict[str, str]:
+    return {"status": "ok", "version": __version__}
+
+
+lambda_handler = _entry(app)

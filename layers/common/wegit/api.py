@@ -1,0 +1,70 @@
+"""The HTTP edge shared by every API function: the resolver, the one error-to-status mapping,
+and the Lambda entry point with request-id logging."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.logging import correlation_paths
+
+from wegit.errors import RateLimited, WeGitError
+from wegit.observability import logger
+
+LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response[Any]:
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body={"message": message},
+        headers=headers,
+    )
+
+
+def _describe_validation(exc: RequestValidationError) -> str:
+    problems = []
+    for error in exc.errors():
+        location = [str(part) for part in error.get("loc", ()) if part not in ("query", "path", "header", "body")]
+        name = ".".join(location) or "request"
+        problems.append(f"{name}: {error.get('msg', 'invalid')}")
+    return "invalid parameter " + "; ".join(problems)
+
+
+def make_resolver() -> APIGatewayHttpResolver:
+    """A resolver with validation on and every error answered as JSON {"message": ...}."""
+    app = APIGatewayHttpResolver(enable_validation=True)
+
+    def _known(exc: WeGitError) -> Response[Any]:
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+        log = logger.warning if exc.status < 500 else logger.error
+        log("request failed", extra={"status": exc.status, "error": type(exc).__name__})
+        return error_response(exc.status, exc.message, headers)
+
+    def _invalid(exc: RequestValidationError) -> Response[Any]:
+        message = _describe_validation(exc)
+        logger.info("invalid request", extra={"status": 400, "problem": message})
+        return error_response(400, message)
+
+    def _unexpected(exc: Exception) -> Response[Any]:
+        request_id = getattr(app.lambda_context, "aws_request_id", "unknown")
+        logger.exception("unexpected error")
+        return error_response(500, f"internal error, request id {request_id}")
+
+    app.exception_handler(WeGitError)(_known)
+    app.exception_handler(RequestValidationError)(_invalid)
+    app.exception_handler(Exception)(_unexpected)
+    return app
+
+
+def lambda_handler(app: APIGatewayHttpResolver) -> LambdaHandler:
+    """The Lambda entry point for `app`: request id on every log line, state cleared between calls."""
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return app.resolve(event, context)
+
+    return handler

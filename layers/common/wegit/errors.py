@@ -1,0 +1,67 @@
+"""Typed errors: raised where a failure is known, mapped to an HTTP status once (wegit.api)."""
+
+from __future__ import annotations
+
+
+class WeGitError(Exception):
+    """Base of every error the API turns into a response. `status` is the HTTP status."""
+
+    status = 500
+    default_message = "internal error"
+
+    def __init__(self, message: str | None = None) -> None:
+        self.message = message or self.default_message
+        super().__init__(self.message)
+
+
+class BadRequest(WeGitError):
+    status = 400
+    default_message = "bad request"
+
+
+class BadCredentials(WeGitError):
+    status = 401
+    default_message = "bad credentials"
+
+
+class Forbidden(WeGitError):
+    status = 403
+    default_message = "forbidden by GitHub"
+
+
+class NotFound(WeGitError):
+    status = 404
+    default_message = "not found"
+
+
+class RateLimited(WeGitError):
+    status = 429
+    default_message = "GitHub rate limit exhausted"
+
+    def __init__(self, message: str | None = None, retry_after: int = 60) -> None:
+        super().__init__(message)
+        self.retry_after = max(0, int(retry_after))
+
+
+class UpstreamUnavailable(WeGitError):
+    """The upstream failed (5xx, connection error, unusable answer) after retries."""
+
+    status = 502
+    default_message = "upstream unavailable"
+
+
+class UpstreamBadResponse(UpstreamUnavailable):
+    """The upstream answered 2xx with something we cannot read (malformed JSON, unknown HTML)."""
+
+    default_message = "upstream sent a response that cannot be read"
+
+
+class UnknownPageShape(UpstreamBadResponse):
+    """A github.com page whose markup the parser does not know; never half-parsed."""
+
+    default_message = "unknown page shape"
+
+
+class UpstreamTimeout(WeGitError):
+    status = 504
+    default_message = "upstream timed out"

@@ -1,0 +1,210 @@
+"""The shared outbound HTTP session: keep-alive, timeouts, bounded retries, one log line per call,
+and a typed error for every error status. `require_requests_session` hands it to a function."""
+
+from __future__ import annotations
+
+import functools
+import re
+import time
+from collections.abc import Callable, Mapping
+from email.utils import parsedate_to_datetime
+from types import TracebackType
+from typing import Any, Self, TypeVar, cast
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3 import BaseHTTPResponse
+from urllib3.connectionpool import ConnectionPool
+from urllib3.exceptions import MaxRetryError
+from urllib3.util.retry import Retry
+
+from wegit.errors import (
+    BadCredentials,
+    BadRequest,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
+from wegit.observability import logger
+from wegit.settings import get_settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+RETRY_STATUSES = frozenset({502, 503, 504})
+MAX_RETRIES = 2
+# A Lambda must answer within its timeout: a longer Retry-After is not waited for, the caller gets the error.
+MAX_RETRY_AFTER_SECONDS = 3.0
+RATE_LIMIT_HEADERS = {
+    "X-RateLimit-Limit": "rate_limit",
+    "X-RateLimit-Remaining": "rate_remaining",
+    "X-RateLimit-Reset": "rate_reset",
+    "X-RateLimit-Resource": "rate_resource",
+}
+_SECRET_QUERY = re.compile(
+    r"(?i)([?&](?:access_token|token|client_secret|code|secret|password|key|sig)=)[^&#]*"
+)
+_USERINFO = re.compile(r"(?<=://)[^/@]+@")
+
+
+def redact_url(url: str) -> str:
+    """The URL with secret query values and user info replaced, fit for a log line."""
+    return _USERINFO.sub("***@", _SECRET_QUERY.sub(r"\1***", url))
+
+
+class _BoundedRetry(Retry):
+    """urllib3 Retry that honours Retry-After on 502/503/504 too, but never sleeps past a cap."""
+
+    RETRY_AFTER_STATUS_CODES = RETRY_STATUSES | {429, 413}
+
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Self:
+        if response is not None:
+            retry_after = self.get_retry_after(response)
+            if retry_after is not None and retry_after > MAX_RETRY_AFTER_SECONDS:
+                # MaxRetryError makes urllib3 hand back this response unretried (raise_on_status=False).
+                raise MaxRetryError(cast(ConnectionPool, _pool), url or "", None)
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+
+class _TimeoutAdapter(HTTPAdapter):
+    """Gives every call a (connect, read) timeout and turns transport failures into typed errors."""
+
+    def __init__(self, timeout: tuple[float, float], **kwargs: Any) -> None:
+        self._timeout = timeout
+        super().__init__(**kwargs)
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self._timeout
+        started = time.perf_counter()
+        try:
+            return super().send(request, **kwargs)
+        except requests.Timeout as exc:
+            _log_failure(request, started, "timeout", exc)
+            raise UpstreamTimeout(f"{_host(request)} did not answer in time") from None
+        except requests.RequestException as exc:
+            _log_failure(request, started, "connection", exc)
+            raise UpstreamUnavailable(f"{_host(request)} is unreachable") from None
+
+
+def _host(request: requests.PreparedRequest) -> str:
+    url = request.url or ""
+    return url.split("/")[2] if "://" in url else "upstream"
+
+
+def _log_failure(request: requests.PreparedRequest, started: float, kind: str, exc: Exception) -> None:
+    logger.warning(
+        "upstream failed",
+        extra={
+            "method": request.method,
+            "url": redact_url(request.url or ""),
+            "failure": kind,
+            "error": type(exc).__name__,
+            "elapsed_ms": round((time.perf_counter() - started) * 1000, 1),
+        },
+    )
+
+
+def log_response(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+    """Response hook: one structured line per call, secrets redacted, rate-limit headers when present."""
+    fields: dict[str, Any] = {
+        "method": response.request.method,
+        "url": redact_url(response.url),
+        "status": response.status_code,
+        "elapsed_ms": round(response.elapsed.total_seconds() * 1000, 1),
+    }
+    retries = getattr(getattr(response.raw, "retries", None), "history", ())
+    if retries:
+        fields["retries"] = len(retries)
+    for header, key in RATE_LIMIT_HEADERS.items():
+        if header in response.headers:
+            fields[key] = response.headers[header]
+    logger.info("upstream call", extra=fields)
+
+
+def retry_after_seconds(headers: Mapping[str, str], now: float | None = None) -> int:
+    """Seconds to wait, from Retry-After (seconds or HTTP date) or X-RateLimit-Reset (epoch); 60 if neither."""
+    now = time.time() if now is None else now
+    value = headers.get("Retry-After")
+    if value:
+        if value.strip().isdigit():
+            return int(value)
+        try:
+            return max(0, int(parsedate_to_datetime(value).timestamp() - now + 0.999))
+        except (TypeError, ValueError):
+            pass
+    reset = headers.get("X-RateLimit-Reset")
+    if reset and reset.strip().isdigit():
+        return max(1, int(reset) - int(now))
+    return 60
+
+
+def raise_for_error_status(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+    """Response hook: every 4xx/5xx becomes the typed error it means; messages never echo upstream text."""
+    status = response.status_code
+    if status < 400:
+        return
+    host = response.url.split("/")[2] if "://" in response.url else "upstream"
+    headers = response.headers
+    exhausted = headers.get("X-RateLimit-Remaining") == "0" or "Retry-After" in headers
+    if status == 429 or (status == 403 and exhausted):
+        raise RateLimited(retry_after=retry_after_seconds(headers))
+    if status == 401:
+        raise BadCredentials("GitHub rejected the credentials")
+    if status == 403:
+        raise Forbidden("GitHub refused access to this resource")
+    if status in (404, 410):
+        raise NotFound("not found on GitHub")
+    if status < 500:
+        raise BadRequest(f"GitHub rejected the request (status {status})")
+    raise UpstreamUnavailable(f"{host} failed (status {status})")
+
+
+def build_session() -> requests.Session:
+    settings = get_settings()
+    retry = _BoundedRetry(
+        total=MAX_RETRIES,
+        connect=MAX_RETRIES,
+        read=False,  # a read timeout is not retried: it would multiply the wait; it becomes a 504
+        status=MAX_RETRIES,
+        other=0,
+        status_forcelist=RETRY_STATUSES,
+        allowed_methods=frozenset({"GET", "HEAD"}),
+        backoff_factor=0.25,
+        backoff_max=2.0,
+        respect_retry_after_header=True,
+        raise_on_status=False,
+    )
+    adapter = _TimeoutAdapter((settings.connect_timeout, settings.read_timeout), max_retries=retry)
+    session = requests.Session()
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    session.headers["User-Agent"] = settings.user_agent
+    session.hooks["response"] = [log_response, raise_for_error_status]
+    return session
+
+
+@functools.lru_cache(maxsize=1)
+def get_session() -> requests.Session:
+    """One session per execution environment, so warm invocations reuse its keep-alive connections."""
+    return build_session()
+
+
+def require_requests_session(func: F) -> F:
+    """Pass the shared session as the `requests_session` keyword argument unless the caller gives one."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("requests_session", get_session())
+        return func(*args, **kwargs)
+
+    return cast(F, wrapper)

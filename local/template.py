@@ -1,0 +1,132 @@
+"""Reads template.yaml, the single source of truth, into what the local stack needs:
+functions (code, handler, environment, routes, schedules) and DynamoDB table definitions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "template.yaml"
+LAYER_DIR = ROOT / "layers" / "common"
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """YAML loader that turns CloudFormation short tags (!Ref, !Sub, !GetAtt ...) into their long form."""
+
+
+def _cfn_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    name = "Ref" if suffix == "Ref" else f"Fn::{suffix}"
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+        if suffix == "GetAtt":
+            value = str(value).split(".", 1)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    return {name: value}
+
+
+_CfnLoader.add_multi_constructor("!", _cfn_tag)
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    pattern: re.Pattern[str]
+
+    @property
+    def route_key(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+@dataclass
+class FunctionSpec:
+    name: str
+    code_uri: Path
+    handler: str
+    timeout: int
+    memory: int
+    environment: dict[str, str]
+    routes: list[Route] = field(default_factory=list)
+    schedules: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Template:
+    parameters: dict[str, str]
+    functions: dict[str, FunctionSpec]
+    tables: dict[str, dict[str, Any]]
+
+    def table_names(self) -> dict[str, str]:
+        """Local physical name of every table: its logical id (a deployed stack gets generated names)."""
+        return {logical: logical for logical in self.tables}
+
+
+def _route(method: str, path: str) -> Route:
+    regex = ""
+    for part in re.split(r"(\{[^}]+\})", path):
+        if part.startswith("{") and part.endswith("+}"):
+            regex += f"(?P<{part[1:-2]}>.+)"
+        elif part.startswith("{"):
+            regex += f"(?P<{part[1:-1]}>[^/]+)"
+        else:
+            regex += re.escape(part)
+    return Route(method.upper(), path, re.compile(f"^{regex}$"))
+
+
+def _resolve(value: Any, refs: dict[str, str]) -> str:
+    if isinstance(value, dict) and "Ref" in value:
+        return refs.get(value["Ref"], str(value["Ref"]))
+    if isinstance(value, dict) and "Fn::Sub" in value:
+        text = value["Fn::Sub"] if isinstance(value["Fn::Sub"], str) else value["Fn::Sub"][0]
+        return re.sub(r"\$\{([^}]+)\}", lambda m: refs.get(m.group(1), m.group(1)), text)
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        logical, attribute = value["Fn::GetAtt"]
+        return f"arn:aws:local:::{logical}/{attribute}"
+    return str(value)
+
+
+def load(path: Path = TEMPLATE, overrides: dict[str, str] | None = None) -> Template:
+    doc = yaml.load(path.read_text(), Loader=_CfnLoader)  # noqa: S506 - a SafeLoader subclass
+    resources: dict[str, Any] = doc.get("Resources", {})
+    parameters = {name: str(spec.get("Default", "")) for name, spec in doc.get("Parameters", {}).items()}
+    parameters.update(overrides or {})
+    tables = {n: r["Properties"] for n, r in resources.items() if r["Type"] == "AWS::DynamoDB::Table"}
+    refs = {
+        **parameters,
+        **{name: name for name in tables},
+        "AWS::Region": "us-east-1",
+        "AWS::AccountId": "123456789012",
+        "AWS::StackName": "wegit-local",
+        "AWS::URLSuffix": "amazonaws.com",
+    }
+    globals_fn = doc.get("Globals", {}).get("Function", {})
+    global_env = globals_fn.get("Environment", {}).get("Variables", {})
+    functions: dict[str, FunctionSpec] = {}
+    for name, resource in resources.items():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        props = resource["Properties"]
+        variables = {**global_env, **props.get("Environment", {}).get("Variables", {})}
+        spec = FunctionSpec(
+            name=name,
+            code_uri=(path.parent / props["CodeUri"]).resolve(),
+            handler=props.get("Handler", globals_fn.get("Handler", "app.lambda_handler")),
+            timeout=int(props.get("Timeout", globals_fn.get("Timeout", 3))),
+            memory=int(props.get("MemorySize", globals_fn.get("MemorySize", 128))),
+            environment={key: _resolve(value, refs) for key, value in variables.items()},
+        )
+        for event in props.get("Events", {}).values():
+            if event["Type"] == "HttpApi":
+                spec.routes.append(_route(event["Properties"]["Method"], event["Properties"]["Path"]))
+            elif event["Type"] == "Schedule":
+                spec.schedules.append(_resolve(event["Properties"]["Schedule"], refs))
+        functions[name] = spec
+    return Template(parameters=parameters, functions=functions, tables=tables)
