@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     invoke_cmd.add_argument("function", help="logical id in template.yaml, e.g. HealthCheckFunction")
     invoke_cmd.add_argument("-e", "--event", help="event JSON file, e.g. events/health_check.json")
     invoke_cmd.add_argument("--dynamodb-endpoint", default=os.environ.get("DYNAMODB_ENDPOINT"),
-                            help="use this DynamoDB instead of the running stack's or a new DynamoDB Local")  # fmt: skip
+                            help="this DynamoDB instead of the running stack's or a new one")  # fmt: skip
     invoke_cmd.set_defaults(run=invoke)
     args = parser.parse_args(argv)
     try:

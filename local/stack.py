@@ -73,7 +73,8 @@ class Stack:
         client = DynamoDBLocal.client_for(self.dynamodb_endpoint)
         created = create_tables(client, self.template.tables, self.template.table_names())
         say(f"tables: {', '.join(self.template.table_names().values())} (created now: {', '.join(created) or 'none'})")
-        overrides = {"AWS_ENDPOINT_URL_DYNAMODB": self.dynamodb_endpoint}
+        # Locally the service token comes from GITHUB_TOKEN, never from SSM.
+        overrides = {"AWS_ENDPOINT_URL_DYNAMODB": self.dynamodb_endpoint, "GITHUB_TOKEN_PARAMETER": ""}
         if attached and attached.get("github_api"):
             overrides.update(GITHUB_API_URL=attached["github_api"], GITHUB_WEB_URL=attached["github_web"])
         elif self.fakes is not None:

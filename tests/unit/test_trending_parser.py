@@ -72,14 +72,10 @@ def test_repository_pages_parse_every_row(name: str, count: int) -> None:
         assert re.fullmatch(r"[\w.-]+", row["name"])
         assert row["url"] == f"https://github.com/{row['author']}/{row['name']}"
         assert row["avatar"] == f"https://github.com/{row['author']}.png"
-        assert row["description"] is None or (
-            row["description"] and row["description"] == row["description"].strip()
-        )
+        assert row["description"] is None or (row["description"] and row["description"] == row["description"].strip())
         assert (row["language"] is None) == (row["languageColor"] is None)
         assert row["languageColor"] is None or re.fullmatch(r"#[0-9A-Fa-f]{6}", row["languageColor"])
-        assert all(
-            isinstance(row[key], int) and row[key] >= 0 for key in ("stars", "forks", "currentPeriodStars")
-        )
+        assert all(isinstance(row[key], int) and row[key] >= 0 for key in ("stars", "forks", "currentPeriodStars"))
         for person in row["builtBy"]:
             assert person["href"].startswith("https://github.com/")
             assert person["href"].endswith("/" + person["username"])
@@ -386,8 +382,7 @@ def test_empty_state_returns_no_rows() -> None:
     # GitHub's notice for a language without trending entries, spliced into a real page.
     repos = strip_rows(page("repositories_2021-04-07_v_daily_short.html")).replace(
         "<!-- rows -->",
-        '<div class="blankslate"><h3>It looks like we don\u2019t have any trending repositories '
-        "for V.</h3></div>",
+        '<div class="blankslate"><h3>It looks like we don\u2019t have any trending repositories for V.</h3></div>',
     )
     devs = strip_rows(page("developers_2021-04-07_elixir_daily_short.html")).replace(
         "<!-- rows -->",
@@ -499,9 +494,7 @@ def test_repositories_agree_with_oracle() -> None:
         assert ours["languageColor"] == theirs.get("languageColor"), ours["name"]
         assert [p["username"] for p in ours["builtBy"]] == [p["username"] for p in theirs["builtBy"]]
         # The oracle drops the avatar's "?s=40&v=4"; we keep the src as the page serves it.
-        assert [without_query(p["avatar"]) for p in ours["builtBy"]] == [
-            p["avatar"] for p in theirs["builtBy"]
-        ]
+        assert [without_query(p["avatar"]) for p in ours["builtBy"]] == [p["avatar"] for p in theirs["builtBy"]]
     # 13 of the 25 rows carry an itemprop=programmingLanguage span.
     assert page("repositories_2020-02-28_all_daily.html").count('itemprop="programmingLanguage"') == 13
     assert sum(r["language"] is None for r in rows) == 12

@@ -11,9 +11,20 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.logging import correlation_paths
 
 from wegit.errors import RateLimited, WeGitError
+from wegit.github import Page
 from wegit.observability import logger
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+def paged_response(page: Page) -> Response[Any]:
+    """A page of items with the `Max-Page` header the client pages by."""
+    return Response(
+        status_code=200,
+        content_type=content_types.APPLICATION_JSON,
+        body=page.items,
+        headers={"Max-Page": str(page.max_page)},
+    )
 
 
 def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response[Any]:

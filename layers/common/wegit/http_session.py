@@ -28,9 +28,9 @@ from wegit.errors import (
     UpstreamUnavailable,
 )
 from wegit.observability import logger
-from wegit.settings import get_settings
+from wegit.settings import Settings, get_settings
 
-F = TypeVar("F", bound=Callable[..., Any])
+R = TypeVar("R")
 
 RETRY_STATUSES = frozenset({502, 503, 504})
 MAX_RETRIES = 2
@@ -42,9 +42,7 @@ RATE_LIMIT_HEADERS = {
     "X-RateLimit-Reset": "rate_reset",
     "X-RateLimit-Resource": "rate_resource",
 }
-_SECRET_QUERY = re.compile(
-    r"(?i)([?&](?:access_token|token|client_secret|code|secret|password|key|sig)=)[^&#]*"
-)
+_SECRET_QUERY = re.compile(r"(?i)([?&](?:access_token|token|client_secret|code|secret|password|key|sig)=)[^&#]*")
 _USERINFO = re.compile(r"(?<=://)[^/@]+@")
 
 
@@ -169,8 +167,8 @@ def raise_for_error_status(response: requests.Response, *args: Any, **kwargs: An
     raise UpstreamUnavailable(f"{host} failed (status {status})")
 
 
-def build_session() -> requests.Session:
-    settings = get_settings()
+def build_session(settings: Settings | None = None) -> requests.Session:
+    settings = settings or get_settings()
     retry = _BoundedRetry(
         total=MAX_RETRIES,
         connect=MAX_RETRIES,
@@ -199,12 +197,14 @@ def get_session() -> requests.Session:
     return build_session()
 
 
-def require_requests_session(func: F) -> F:
-    """Pass the shared session as the `requests_session` keyword argument unless the caller gives one."""
+def require_requests_session(func: Callable[..., R]) -> Callable[..., R]:
+    """Pass the shared session as the `requests_session` keyword argument unless the caller gives one.
+
+    The result is typed loosely on purpose: a signature minus one keyword can't be spelled in typing."""
 
     @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: Any, **kwargs: Any) -> R:
         kwargs.setdefault("requests_session", get_session())
         return func(*args, **kwargs)
 
-    return cast(F, wrapper)
+    return wrapper

@@ -1,0 +1,21 @@
+"""GET /developers/{name}/events?page=N: the events a developer received, with Max-Page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from wegit import services
+from wegit.api import lambda_handler as _entry
+from wegit.api import make_resolver, paged_response
+from wegit.validation import Authorization, EventsPage, LoginPath
+
+app = make_resolver()
+
+
+@app.get("/developers/<name>/events")
+def get_events(name: LoginPath, page: EventsPage = 1, authorization: Authorization = None) -> Response[Any]:
+    return paged_response(services.developer_events(name, page, authorization))
+
+
+lambda_handler = _entry(app)

@@ -1,0 +1,22 @@
+"""GET /developers?name=LOGIN (a profile) or ?token=TOKEN (log in: the token's own user)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wegit import services
+from wegit.api import lambda_handler as _entry
+from wegit.api import make_resolver
+from wegit.validation import Authorization, LoginQuery, TokenQuery
+
+app = make_resolver()
+
+
+@app.get("/developers")
+def get_developer(
+    name: LoginQuery = None, token: TokenQuery = None, authorization: Authorization = None
+) -> dict[str, Any]:
+    return services.developer(name, token, authorization)
+
+
+lambda_handler = _entry(app)

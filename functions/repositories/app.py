@@ -1,0 +1,26 @@
+"""GET /repositories?owner=OWNER&name=NAME[&readme_html=true]: a repository with its README."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from wegit import services
+from wegit.api import lambda_handler as _entry
+from wegit.api import make_resolver
+from wegit.validation import Authorization, Owner, RepoName
+
+app = make_resolver()
+
+
+@app.get("/repositories")
+def get_repository(
+    owner: Owner,
+    name: RepoName,
+    readme_html: Annotated[bool, Query(description="also return the README as sanitized HTML")] = False,
+    authorization: Authorization = None,
+) -> dict[str, Any]:
+    return services.repository(owner, name, authorization, readme_html)
+
+
+lambda_handler = _entry(app)

@@ -1,0 +1,21 @@
+"""GET /search/repositories?name=TEXT&page=N: repository search, with Max-Page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from wegit import services
+from wegit.api import lambda_handler as _entry
+from wegit.api import make_resolver, paged_response
+from wegit.validation import Authorization, SearchPage, SearchText
+
+app = make_resolver()
+
+
+@app.get("/search/repositories")
+def search(name: SearchText, page: SearchPage = 1, authorization: Authorization = None) -> Response[Any]:
+    return paged_response(services.search_repositories(name, page, authorization))
+
+
+lambda_handler = _entry(app)

@@ -1,0 +1,28 @@
+"""Request parameter types shared by the endpoints: GitHub's naming rules, checked before any upstream call."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
+
+# GitHub logins: letters, digits and single hyphens, not at either end, at most 39 characters.
+LOGIN_PATTERN = r"^[A-Za-z0-9]+(-[A-Za-z0-9]+)*$"
+# Repository names: letters, digits, '.', '-', '_'; "." and ".." are refused separately (path traversal).
+REPO_PATTERN = r"^[A-Za-z0-9._-]+$"
+TOKEN_PATTERN = r"^[A-Za-z0-9_]{20,255}$"  # noqa: S105 - a pattern, not a secret
+
+MAX_EVENT_PAGE = 10  # GitHub serves at most 300 events, 30 a page
+MAX_SEARCH_PAGE = 34  # GitHub serves at most 1000 search results, 30 a page
+
+LoginQuery = Annotated[str | None, Query(pattern=LOGIN_PATTERN, max_length=39, description="GitHub login")]
+LoginPath = Annotated[str, Path(pattern=LOGIN_PATTERN, max_length=39, description="GitHub login")]
+Owner = Annotated[str, Query(pattern=LOGIN_PATTERN, max_length=39, description="owner login")]
+RepoName = Annotated[str, Query(pattern=REPO_PATTERN, max_length=100, description="repository name")]
+Authorization = Annotated[
+    str | None, Header(description="GitHub token: raw, `token X` or `Bearer X`", include_in_schema=True)
+]
+EventsPage = Annotated[int, Query(ge=1, le=MAX_EVENT_PAGE, description=f"page, 1..{MAX_EVENT_PAGE}")]
+SearchPage = Annotated[int, Query(ge=1, le=MAX_SEARCH_PAGE, description=f"page, 1..{MAX_SEARCH_PAGE}")]
+SearchText = Annotated[str, Query(min_length=1, max_length=256, description="search text")]
+TokenQuery = Annotated[str | None, Query(pattern=TOKEN_PATTERN, description="a GitHub token to log in with")]

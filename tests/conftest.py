@@ -1,0 +1,70 @@
+"""Shared fixtures: real DynamoDB Local, the loopback GitHub fake, and the local API over HTTP."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import requests
+from wegit.observability import logger
+
+from local.dynamodb import DynamoDBLocal
+from local.fakes import GitHubFake
+from local.server import LocalApi
+from local.stack import Stack
+
+
+@pytest.fixture(scope="session")
+def dynamodb() -> Iterator[DynamoDBLocal]:
+    """DynamoDB Local in memory on a free port, stopped at the end of the session whatever happens."""
+    with DynamoDBLocal() as ddb:
+        yield ddb
+
+
+@pytest.fixture(scope="session")
+def github_server() -> Iterator[GitHubFake]:
+    with GitHubFake() as fake:
+        yield fake
+
+
+@pytest.fixture
+def github(github_server: GitHubFake) -> Iterator[GitHubFake]:
+    """The GitHub fake with an empty request log and no scripted answers left over from another test."""
+    github_server.clear()
+    yield github_server
+    github_server.clear()
+
+
+@pytest.fixture(scope="session")
+def stack(dynamodb: DynamoDBLocal, github_server: GitHubFake) -> Iterator[Stack]:
+    with Stack(dynamodb_endpoint=dynamodb.endpoint, github_fake=github_server, persist=False) as local_stack:
+        yield local_stack
+
+
+@pytest.fixture(scope="session")
+def api(stack: Stack) -> Iterator[LocalApi]:
+    assert stack.runtime is not None
+    local_api = LocalApi(stack.template.functions, stack.runtime, port=0, log=lambda line: None).start()
+    yield local_api
+    local_api.stop()
+
+
+@pytest.fixture
+def http(api: LocalApi, github: GitHubFake) -> Iterator[requests.Session]:
+    """A client of the local API; base URL in `http.base_url`."""
+    with requests.Session() as session:
+        session.base_url = api.url  # type: ignore[attr-defined]
+        yield session
+
+
+@pytest.fixture
+def logs() -> Iterator[Callable[[], list[dict[str, Any]]]]:
+    """The structured log lines the wegit package writes during the test, parsed."""
+    handler = logger.registered_handler
+    stream = io.StringIO()
+    previous = handler.setStream(stream)  # type: ignore[attr-defined]
+    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines() if line.strip()]
+    handler.setStream(previous)  # type: ignore[attr-defined]

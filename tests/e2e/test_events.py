@@ -1,0 +1,34 @@
+"""Every sample event in events/ is invoked as `sam local invoke -e` would, through `python -m local invoke`."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from local.template import ROOT, load
+
+FUNCTIONS = {spec.code_uri.name: name for name, spec in load().functions.items()}
+EVENTS = sorted((ROOT / "events").glob("*.json"))
+
+
+def test_every_event_names_a_function():
+    assert EVENTS
+    for event in EVENTS:
+        assert event.stem in FUNCTIONS, f"{event.name} matches no function folder"
+
+
+@pytest.mark.parametrize("event", EVENTS, ids=lambda path: path.stem)
+def test_event_invokes(event, dynamodb, github_server):
+    command = [sys.executable, "-m", "local", "invoke", FUNCTIONS[event.stem], "-e", str(event.relative_to(ROOT))]
+    env = {key: value for key, value in os.environ.items() if key != "GITHUB_TOKEN"}
+    env.update(DYNAMODB_ENDPOINT=dynamodb.endpoint, OFFLINE="1")
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    if "statusCode" in result:  # an API function: the response API Gateway would get
+        assert result["statusCode"] == 200, result
+        json.loads(result["body"])

@@ -1,0 +1,80 @@
+"""template.yaml is the map of the system: check the house rules it must keep."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from local.template import ROOT, load
+
+TEMPLATE = load()
+RAW = __import__("yaml").load(
+    (ROOT / "template.yaml").read_text(), Loader=__import__("local.template").template._CfnLoader
+)
+
+
+def test_globals_carry_the_cross_cutting_settings():
+    function = RAW["Globals"]["Function"]
+    assert function["Runtime"] == "python3.13"
+    assert function["Architectures"] == ["arm64"]
+    assert function["Tracing"] == "Active"
+    assert function["Layers"] == [{"Ref": "CommonLayer"}]
+    variables = function["Environment"]["Variables"]
+    for name in ("POWERTOOLS_SERVICE_NAME", "POWERTOOLS_LOG_LEVEL", "POWERTOOLS_METRICS_NAMESPACE"):
+        assert name in variables
+
+
+def test_every_function_is_thin_and_its_handler_exists():
+    assert TEMPLATE.functions, "no functions in the template"
+    for spec in TEMPLATE.functions.values():
+        module, _, attribute = spec.handler.rpartition(".")
+        source = spec.code_uri / f"{module}.py"
+        assert source.is_file(), f"{spec.name}: {source} missing"
+        tree = ast.parse(source.read_text())
+        names = {target.id for node in tree.body if isinstance(node, ast.Assign) for target in node.targets
+                 if isinstance(target, ast.Name)}  # fmt: skip
+        names |= {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
+        assert attribute in names, f"{spec.name}: {attribute} not defined in {source}"
+        imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+                    for alias in node.names}  # fmt: skip
+        imported |= {(node.module or "").split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        assert not imported & {"boto3", "pynamodb", "selectolax", "requests"}, f"{spec.name} does layer work"
+
+
+def test_every_function_resource_says_only_what_is_its_own():
+    shared = {"Runtime", "Architectures", "Tracing", "Layers", "MemorySize"}
+    for name, resource in RAW["Resources"].items():
+        if resource["Type"] == "AWS::Serverless::Function":
+            assert not shared & set(resource["Properties"]), f"{name} repeats a Globals setting"
+
+
+@pytest.mark.parametrize("name", sorted(TEMPLATE.tables))
+def test_tables_are_on_demand_recoverable_and_encrypted(name):
+    props = TEMPLATE.tables[name]
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert props["SSESpecification"]["SSEEnabled"] is True
+
+
+def test_http_api_exposes_max_page_to_the_client():
+    apis = [r for r in RAW["Resources"].values() if r["Type"] == "AWS::Serverless::HttpApi"]
+    assert len(apis) == 1
+    assert "Max-Page" in apis[0]["Properties"]["CorsConfiguration"]["ExposeHeaders"]
+
+
+def test_layer_is_built_by_makefile_for_arm64():
+    layer = RAW["Resources"]["CommonLayer"]
+    assert layer["Metadata"]["BuildMethod"] == "makefile"
+    assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
+    assert (ROOT / "layers/common/Makefile").read_text().count("build-CommonLayer:") == 1
+
+
+def test_api_url_is_an_output_and_stage_a_parameter():
+    assert "ApiUrl" in RAW["Outputs"]
+    assert "Stage" in RAW["Parameters"]
+
+
+def test_every_function_has_a_sample_event():
+    for spec in TEMPLATE.functions.values():
+        assert (ROOT / "events" / f"{spec.code_uri.name}.json").is_file(), f"events/{spec.code_uri.name}.json"
