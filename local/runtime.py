@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -53,22 +54,26 @@ def function_environment(spec: FunctionSpec, overrides: dict[str, str]) -> dict[
 class Worker:
     """One warm execution environment: one request at a time, like Lambda."""
 
-    def __init__(self, spec: FunctionSpec, overrides: dict[str, str]) -> None:
+    def __init__(self, spec: FunctionSpec, overrides: dict[str, str], log: Path | None = None) -> None:
         self.spec = spec
         self.overrides = overrides
+        self.log = log
         self.process: subprocess.Popen[str] | None = None
         self.lock = threading.Lock()
 
     def _ensure_started(self) -> subprocess.Popen[str]:
         if self.process is None or self.process.poll() is not None:
-            self.process = subprocess.Popen(
-                [sys.executable, str(WORKER)],
-                env=function_environment(self.spec, self.overrides),
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                text=True,
-                cwd=self.spec.code_uri,
-            )
+            with contextlib.ExitStack() as files:
+                stderr = files.enter_context(self.log.open("a")) if self.log else None
+                self.process = subprocess.Popen(
+                    [sys.executable, str(WORKER)],
+                    env=function_environment(self.spec, self.overrides),
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=stderr,
+                    text=True,
+                    cwd=self.spec.code_uri,
+                )
         return self.process
 
     def invoke(self, event: dict[str, Any], request_id: str | None = None) -> Any:
@@ -110,8 +115,8 @@ class Worker:
 class Runtime:
     """A worker per function, started on first use and kept warm."""
 
-    def __init__(self, functions: dict[str, FunctionSpec], overrides: dict[str, str]) -> None:
-        self.workers = {name: Worker(spec, overrides) for name, spec in functions.items()}
+    def __init__(self, functions: dict[str, FunctionSpec], overrides: dict[str, str], log: Path | None = None) -> None:
+        self.workers = {name: Worker(spec, overrides, log) for name, spec in functions.items()}
 
     def invoke(self, function: str, event: dict[str, Any], request_id: str | None = None) -> Any:
         if function not in self.workers:

@@ -9,6 +9,7 @@ import shutil
 import sys
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 from local.dynamodb import DynamoDBLocal, create_tables
@@ -43,7 +44,10 @@ class Stack:
         dynamodb_endpoint: str | None = None,
         parameters: dict[str, str] | None = None,
         github_fake: Any = None,
+        environment: dict[str, str] | None = None,
+        function_log: Path | None = None,
     ) -> None:
+        """`environment` is set in every function last; `function_log` takes what functions print."""
         self.offline = offline
         self.reset = reset
         self.persist = persist
@@ -52,6 +56,8 @@ class Stack:
         self.dynamodb: DynamoDBLocal | None = None
         self.fakes: Any = github_fake
         self.owns_fakes = github_fake is None
+        self.environment = environment or {}
+        self.function_log = function_log
         self.runtime: Runtime | None = None
         self.owns_state = False
 
@@ -85,10 +91,10 @@ class Stack:
             self.fakes = GitHubFake().start()
             overrides.update(GITHUB_API_URL=self.fakes.api_url, GITHUB_WEB_URL=self.fakes.web_url)
             say(f"OFFLINE: GitHub answered from fixtures at {self.fakes.api_url}")
-        if os.environ.get("GITHUB_TOKEN") and not self.offline:
-            overrides["GITHUB_TOKEN"] = os.environ["GITHUB_TOKEN"]
-        self.overrides = overrides
-        self.runtime = Runtime(self.template.functions, overrides)
+        if os.environ.get("GITHUB_TOKEN") and "GITHUB_API_URL" not in overrides:
+            overrides["GITHUB_TOKEN"] = os.environ["GITHUB_TOKEN"]  # the real GitHub only, never a fake
+        overrides.update(self.environment)
+        self.runtime = Runtime(self.template.functions, overrides, self.function_log)
         return self
 
     def _attach(self) -> dict[str, str] | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,9 +39,25 @@ def github(github_server: GitHubFake) -> Iterator[GitHubFake]:
     github_server.clear()
 
 
+SERVICE_TOKEN = "ghs_" + "S" * 36
+
+
 @pytest.fixture(scope="session")
-def stack(dynamodb: DynamoDBLocal, github_server: GitHubFake) -> Iterator[Stack]:
-    with Stack(dynamodb_endpoint=dynamodb.endpoint, github_fake=github_server, persist=False) as local_stack:
+def function_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Everything the functions print (their structured logs), for tests that read it."""
+    return tmp_path_factory.mktemp("functions") / "functions.log"
+
+
+@pytest.fixture(scope="session")
+def stack(dynamodb: DynamoDBLocal, github_server: GitHubFake, function_log: Path) -> Iterator[Stack]:
+    environment = {"HTTP_READ_TIMEOUT": "1", "GITHUB_TOKEN": SERVICE_TOKEN}
+    with Stack(
+        dynamodb_endpoint=dynamodb.endpoint,
+        github_fake=github_server,
+        persist=False,
+        environment=environment,
+        function_log=function_log,
+    ) as local_stack:
         yield local_stack
 
 
