@@ -17,6 +17,7 @@ help:
 	@echo "make dev      set everything up and serve the API on http://127.0.0.1:$(PORT) (OFFLINE=1: GitHub from fixtures, RESET=1: wipe local data)"
 	@echo "make test     set everything up, then ruff, mypy, sam validate --lint, sam build, pytest"
 	@echo "make bench    benchmarks"
+	@echo "make openapi  regenerate openapi.json (merged from every function's resolver; a test checks it is current)"
 	@echo "make clean    remove build output, caches and local data (keeps .venv and node_modules)"
 
 $(VENV)/.installed: requirements-dev.txt layers/common/requirements.txt
@@ -70,7 +71,7 @@ bench: setup
 	$(PY) -m pytest tests/bench -p no:randomly --benchmark-only -q
 
 openapi: setup
-	$(PY) -m local openapi > openapi.json
+	$(PY) -m local openapi
 
 clean:
 	rm -rf .aws-sam .cache .local .mypy_cache .ruff_cache .pytest_cache

@@ -11,6 +11,7 @@ import sys
 import threading
 from pathlib import Path
 
+from local import openapi
 from local.server import LocalApi
 from local.stack import Stack, say
 
@@ -22,11 +23,11 @@ def _truthy(value: str | None) -> bool:
 def serve(args: argparse.Namespace) -> int:
     with Stack(offline=args.offline, reset=args.reset) as stack:
         assert stack.runtime is not None
-        api = LocalApi(stack.template.functions, stack.runtime, port=args.port, host=args.host)
+        api = LocalApi(stack.template.functions, stack.runtime, args.port, args.host, pages=openapi.pages())
         stack.publish(api.url)
         for route, spec in api.routes:
             say(f"  {route.method:6} {route.path:40} -> {spec.name}")
-        say(f"API on {api.url}  (Ctrl-C stops it; `python -m local invoke NAME -e FILE` uses this stack)")
+        say(f"API on {api.url}, docs on {api.url}/docs  (Ctrl-C stops it)")
         stopped = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stopped.set())
         api.start()
@@ -43,6 +44,12 @@ def invoke(args: argparse.Namespace) -> int:
         assert stack.runtime is not None
         result = stack.runtime.invoke(args.function, event)
     print(json.dumps(result, indent=2))
+    return 0
+
+
+def write_openapi(args: argparse.Namespace) -> int:
+    openapi.DOCUMENT.write_text(openapi.document())
+    say(f"wrote {openapi.DOCUMENT.relative_to(openapi.ROOT)}")
     return 0
 
 
@@ -63,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     invoke_cmd.add_argument("--dynamodb-endpoint", default=os.environ.get("DYNAMODB_ENDPOINT"),
                             help="this DynamoDB instead of the running stack's or a new one")  # fmt: skip
     invoke_cmd.set_defaults(run=invoke)
+    openapi_cmd = commands.add_parser("openapi", help="write openapi.json, merged from every function's resolver")
+    openapi_cmd.set_defaults(run=write_openapi)
     args = parser.parse_args(argv)
     try:
         return int(args.run(args))
