@@ -49,7 +49,7 @@ def invoke(args: argparse.Namespace) -> int:
 
 def write_openapi(args: argparse.Namespace) -> int:
     openapi.DOCUMENT.write_text(openapi.document())
-    say(f"wrote {openapi.DOCUMENT.relative_to(openapi.ROOT)}")
+    say(f"wrote {openapi.DOCUMENT.name}")
     return 0
 
 
