@@ -93,8 +93,14 @@ def _resolve(value: Any, refs: dict[str, str]) -> str:
     return str(value)
 
 
+def read(path: Path = TEMPLATE) -> dict[str, Any]:
+    """The template as written, short tags in their long form."""
+    doc: dict[str, Any] = yaml.load(path.read_text(), Loader=_CfnLoader)  # noqa: S506 - a SafeLoader subclass
+    return doc
+
+
 def load(path: Path = TEMPLATE, overrides: dict[str, str] | None = None) -> Template:
-    doc = yaml.load(path.read_text(), Loader=_CfnLoader)  # noqa: S506 - a SafeLoader subclass
+    doc = read(path)
     resources: dict[str, Any] = doc.get("Resources", {})
     parameters = {name: str(spec.get("Default", "")) for name, spec in doc.get("Parameters", {}).items()}
     parameters.update(overrides or {})

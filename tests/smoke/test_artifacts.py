@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import ast
 import os
 
 import pytest
-import yaml
 
-from local.template import ROOT, _CfnLoader, load
+from local.template import ROOT, load, read
+from tests.helpers import top_level_names
 
 BUILD = ROOT / ".aws-sam" / "build"
 
@@ -21,7 +20,7 @@ def built():
         if os.environ.get("WEGIT_REQUIRE_BUILD") == "1":
             pytest.fail("no .aws-sam/build: `make test` runs `sam build` before pytest")
         pytest.skip("run `sam build` (or `make build`) first")
-    return yaml.load((BUILD / "template.yaml").read_text(), Loader=_CfnLoader)  # noqa: S506
+    return read(BUILD / "template.yaml")
 
 
 def test_every_handler_is_at_its_handler_path(built):
@@ -30,9 +29,7 @@ def test_every_handler_is_at_its_handler_path(built):
         module, _, attribute = props["Handler"].rpartition(".")
         source = BUILD / props["CodeUri"] / f"{module.replace('.', '/')}.py"
         assert source.is_file(), f"{name}: {source}"
-        tree = ast.parse(source.read_text())
-        defined = {t.id for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
-        assert attribute in defined, f"{name}: {attribute} not in {source}"
+        assert attribute in top_level_names(source), f"{name}: {attribute} not in {source}"
         # functions hold only their own code: no copy of the layer or of another function
         assert not (BUILD / props["CodeUri"] / "wegit").exists()
         assert not any((BUILD / props["CodeUri"]).rglob("*.dist-info"))

@@ -6,12 +6,11 @@ import ast
 
 import pytest
 
-from local.template import ROOT, load
+from local.template import ROOT, load, read
+from tests.helpers import top_level_names
 
 TEMPLATE = load()
-RAW = __import__("yaml").load(
-    (ROOT / "template.yaml").read_text(), Loader=__import__("local.template").template._CfnLoader
-)
+RAW = read()
 
 
 def test_globals_carry_the_cross_cutting_settings():
@@ -32,10 +31,7 @@ def test_every_function_is_thin_and_its_handler_exists():
         source = spec.code_uri / f"{module}.py"
         assert source.is_file(), f"{spec.name}: {source} missing"
         tree = ast.parse(source.read_text())
-        names = {target.id for node in tree.body if isinstance(node, ast.Assign) for target in node.targets
-                 if isinstance(target, ast.Name)}  # fmt: skip
-        names |= {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
-        assert attribute in names, f"{spec.name}: {attribute} not defined in {source}"
+        assert attribute in top_level_names(source), f"{spec.name}: {attribute} not defined in {source}"
         imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
                     for alias in node.names}  # fmt: skip
         imported |= {(node.module or "").split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}

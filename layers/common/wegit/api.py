@@ -13,6 +13,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from wegit.errors import RateLimited, WeGitError
 from wegit.github import Page
 from wegit.observability import logger
+from wegit.trending import Answer
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
@@ -25,6 +26,17 @@ def paged_response(page: Page) -> Response[Any]:
         body=page.items,
         headers={"Max-Page": str(page.max_page)},
     )
+
+
+def trending_response(answer: Answer, max_age: int) -> Response[Any]:
+    """Trending rows with how long they stay fresh (Cache-Control) and how old they are (Age)."""
+    headers = {"Age": str(int(answer.age))}
+    if answer.stale:
+        headers["X-Trending-Stale"] = "true"  # github.com failed; this is the last good snapshot
+        headers["Cache-Control"] = "public, max-age=60"
+    else:
+        headers["Cache-Control"] = f"public, max-age={max(0, int(max_age - answer.age))}"
+    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=answer.rows, headers=headers)
 
 
 def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response[Any]:

@@ -26,3 +26,9 @@ EventsPage = Annotated[int, Query(ge=1, le=MAX_EVENT_PAGE, description=f"page, 1
 SearchPage = Annotated[int, Query(ge=1, le=MAX_SEARCH_PAGE, description=f"page, 1..{MAX_SEARCH_PAGE}")]
 SearchText = Annotated[str, Query(min_length=1, max_length=256, description="search text")]
 TokenQuery = Annotated[str | None, Query(pattern=TOKEN_PATTERN, description="a GitHub token to log in with")]
+
+Since = Annotated[str | None, Query(description="daily (default), weekly or monthly")]
+Language = Annotated[
+    str | None, Query(max_length=64, description="language name or slug, any case; empty or 'all' for every language")
+]
+SpokenLanguage = Annotated[str | None, Query(max_length=2, description="ISO 639-1 spoken language code")]

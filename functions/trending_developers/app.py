@@ -1,0 +1,29 @@
+"""GET /trending-developers?since=&language=&spoken_language_code=: from the scheduled snapshot."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from wegit import trending
+from wegit.api import lambda_handler as _entry
+from wegit.api import make_resolver, trending_response
+from wegit.validation import Language, Since, SpokenLanguage
+
+app = make_resolver()
+
+
+@app.get("/trending-developers")
+def trending_developers(
+    since: Since = None, language: Language = None, spoken_language_code: SpokenLanguage = None
+) -> Response[Any]:
+    query = trending.Query(
+        "developers",
+        trending.parse_since(since),
+        trending.resolve_language(language),
+        trending.parse_spoken(spoken_language_code),
+    )
+    return trending_response(trending.read(query), trending.max_age())
+
+
+lambda_handler = _entry(app)

@@ -1,0 +1,22 @@
+"""GET /trending-languages[?all=true]: the popular language names, or every language with its slug."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from wegit import trending
+from wegit.api import lambda_handler as _entry
+from wegit.api import make_resolver
+
+app = make_resolver()
+
+
+@app.get("/trending-languages")
+def trending_languages(
+    all: Annotated[bool, Query(description="every language github.com offers, with its slug")] = False,
+) -> list[Any]:
+    return trending.languages(everything=all)
+
+
+lambda_handler = _entry(app)
