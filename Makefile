@@ -68,7 +68,7 @@ pytest: setup
 test: lint typecheck validate build pytest
 
 bench: setup
-	$(PY) -m pytest tests/bench -p no:randomly --benchmark-only -q
+	$(PY) -m pytest tests/bench --benchmark-only --benchmark-columns=min,median,max,rounds
 
 openapi: setup
 	$(PY) -m local openapi

@@ -18,6 +18,7 @@ def document() -> str:
     if str(LAYER_DIR) not in sys.path:
         sys.path.insert(0, str(LAYER_DIR))
     from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
+
     from wegit import __version__
 
     merge = OpenAPIMerge(

@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 import requests
-from wegit.observability import logger
 
 from local.dynamodb import DynamoDBLocal
 from local.fakes import GitHubFake
 from local.server import LocalApi
 from local.stack import Stack
+from wegit.observability import logger
 
 
 @pytest.fixture(scope="session")

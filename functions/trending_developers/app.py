@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
+
 from wegit import trending
 from wegit.api import lambda_handler as _entry
 from wegit.api import make_resolver, trending_response

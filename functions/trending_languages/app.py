@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
+
 from wegit import trending
 from wegit.api import lambda_handler as _entry
 from wegit.api import make_resolver

@@ -7,9 +7,9 @@ import json
 import time
 
 import pytest
-from wegit import trending
 
 from local.template import ROOT
+from wegit import trending
 
 REFRESH_EVENT = json.loads((ROOT / "events" / "refresh_trending.json").read_text())
 COMBINATIONS = len(trending.combinations())

@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 import requests
 from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
 from wegit import errors
 from wegit.http_session import (
     build_session,
@@ -20,7 +22,6 @@ from wegit.http_session import (
     retry_after_seconds,
 )
 from wegit.settings import Settings
-from werkzeug import Request, Response
 
 SETTINGS = Settings(
     stage="test",

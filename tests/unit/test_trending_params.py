@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from wegit import trending
 from wegit.errors import BadRequest
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from wegit.errors import UnknownPageShape
 from wegit.trending_parser import parse_developers, parse_languages, parse_repositories
 

@@ -4,16 +4,18 @@ and the Lambda entry point with request-id logging."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
 
 from wegit.errors import RateLimited, WeGitError
-from wegit.github import Page
 from wegit.observability import logger
-from wegit.trending import Answer
+
+if TYPE_CHECKING:  # types only: importing them would load pynamodb into every GitHub function's cold start
+    from wegit.github import Page
+    from wegit.trending import Answer
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
