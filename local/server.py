@@ -154,7 +154,8 @@ class LocalApi:
         if method != "HEAD":
             request.wfile.write(payload)
         elapsed = (time.perf_counter() - started) * 1000
-        self.log(f"{method} {request.path} {function} {status} {elapsed:.1f} ms")
+        # The path only: a query string may hold a token (`/developers?token=`), and logs never hold secrets.
+        self.log(f"{method} {path} {function} {status} {elapsed:.1f} ms")
 
     def start(self) -> LocalApi:
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
