@@ -1,0 +1,91 @@
+"""The HTTP edge in the layer: typed errors mapped to statuses once, validation to 400, the unexpected to 500."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from local.template import ROOT
+from wegit import errors
+from wegit.api import lambda_handler, make_resolver
+from wegit.credentials import token_from_header
+from wegit.github import max_page
+
+EVENT = json.loads((ROOT / "events" / "health_check.json").read_text())
+CONTEXT = SimpleNamespace(
+    function_name="test",
+    memory_limit_in_mb=128,
+    invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:test",
+    aws_request_id="req-42",
+)
+
+
+def call(raise_this: Exception | None = None, query: dict[str, str] | None = None) -> dict:
+    app = make_resolver()
+
+    @app.get("/health-check")
+    def route(n: Annotated[int, Query(ge=1)] = 1) -> dict[str, int]:
+        if raise_this is not None:
+            raise raise_this
+        return {"n": n}
+
+    event = {**EVENT, "queryStringParameters": query} if query else EVENT
+    return lambda_handler(app)(event, CONTEXT)
+
+
+def test_each_typed_error_has_its_status_and_a_json_message():
+    for error, status in [
+        (errors.BadRequest("x"), 400),
+        (errors.BadCredentials(), 401),
+        (errors.Forbidden(), 403),
+        (errors.NotFound(), 404),
+        (errors.UpstreamUnavailable(), 502),
+        (errors.UpstreamBadResponse(), 502),
+        (errors.UnknownPageShape(), 502),
+        (errors.UpstreamTimeout(), 504),
+    ]:
+        response = call(error)
+        assert response["statusCode"] == status
+        assert json.loads(response["body"]) == {"message": error.message}
+
+
+def test_rate_limited_carries_retry_after():
+    response = call(errors.RateLimited(retry_after=37))
+    assert response["statusCode"] == 429
+    assert response["headers"]["Retry-After"] == "37"
+
+
+def test_unexpected_error_is_500_with_the_request_id_and_logged_with_its_stack(logs):
+    response = call(RuntimeError("secret internals"))
+    assert response["statusCode"] == 500
+    body = json.loads(response["body"])
+    assert body == {"message": "internal error, request id req-42"}
+    logged = [line for line in logs() if line["message"] == "unexpected error"]
+    assert "RuntimeError: secret internals" in logged[0]["exception"]
+    assert logged[0]["function_request_id"] == "req-42"
+
+
+def test_validation_error_is_400_naming_the_parameter():
+    response = call(query={"n": "0"})
+    assert response["statusCode"] == 400
+    assert json.loads(response["body"])["message"].startswith("invalid parameter n:")
+
+
+def test_token_forms():
+    token = "ghp_" + "a" * 36
+    assert token_from_header(token) == token
+    assert token_from_header(f"token {token}") == token
+    assert token_from_header(f"Bearer {token}") == token
+    assert token_from_header(None) is None
+    assert token_from_header("  ") is None
+
+
+def test_max_page_per_contract():
+    link = '<https://x/y?page=2>; rel="next", <https://x/y?page=9>; rel="last"'
+    assert max_page(link) == 9
+    assert max_page('<https://x/y?page=3>; rel="prev", <https://x/y?page=1>; rel="first"') == 4
+    assert max_page("") == 0
+    assert max_page(None) == 0
