@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from types import SimpleNamespace
-from typing import Annotated
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
@@ -23,7 +23,7 @@ CONTEXT = SimpleNamespace(
 )
 
 
-def call(raise_this: Exception | None = None, query: dict[str, str] | None = None) -> dict:
+def call(raise_this: Exception | None = None, query: dict[str, str] | None = None) -> dict[str, Any]:
     app = make_resolver()
 
     @app.get("/health-check")
