@@ -18,12 +18,7 @@ app = make_resolver()
 def trending_developers(
     since: Since = None, language: Language = None, spoken_language_code: SpokenLanguage = None
 ) -> Response[Any]:
-    query = trending.Query(
-        "developers",
-        trending.parse_since(since),
-        trending.resolve_language(language),
-        trending.parse_spoken(spoken_language_code),
-    )
+    query = trending.Query.from_params("developers", since, language, spoken_language_code)
     return trending_response(trending.read(query), trending.max_age())
 
 

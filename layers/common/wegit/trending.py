@@ -39,6 +39,11 @@ class Query:
     language: str | None  # github.com slug, None = all languages
     spoken: str | None  # ISO 639-1 code
 
+    @classmethod
+    def from_params(cls, kind: str, since: str | None, language: str | None, spoken: str | None) -> Query:
+        """The query a request asks for, each parameter validated (400 naming it)."""
+        return cls(kind, parse_since(since), resolve_language(language), parse_spoken(spoken))
+
     @property
     def key(self) -> str:
         return trending_store.snapshot_key(self.kind, self.since, self.language, self.spoken)
@@ -132,20 +137,17 @@ def page_url(query: Query) -> str:
 
 
 @require_requests_session
-def scrape(query: Query, *, requests_session: requests.Session) -> tuple[list[Any], list[dict[str, str]]]:
-    """The page's rows and its language menu."""
-    response = requests_session.get(page_url(query), headers={"Accept": "text/html"})
-    html = response.text
+def scrape_and_store(query: Query, with_menu: bool = False, *, requests_session: requests.Session) -> Snapshot:
+    """Fetch and parse one page, store its rows (and, if asked, the page's language menu)."""
+    html = requests_session.get(page_url(query), headers={"Accept": "text/html"}).text
     parse: Callable[[str], list[dict[str, Any]]] = (
         trending_parser.parse_developers if query.kind == "developers" else trending_parser.parse_repositories
     )
-    return parse(html), trending_parser.parse_languages(html)
-
-
-def scrape_and_store(query: Query, with_menu: bool = False) -> Snapshot:
-    rows, menu = scrape(query)
-    if with_menu and menu:
-        trending_store.put(LANGUAGES_KEY, menu)
+    rows = parse(html)
+    if with_menu:
+        menu = trending_parser.parse_languages(html)
+        if menu:
+            trending_store.put(LANGUAGES_KEY, menu)
     return trending_store.put(query.key, rows)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -36,33 +37,27 @@ class _RowError(Exception):
 
 def parse_repositories(html: str) -> list[dict[str, Any]]:
     """Rows of github.com/trending[/<language>]; raises UnknownPageShape rather than guess."""
-    tree = LexborHTMLParser(html)
-    rows = tree.css(_ROW)
-    if not rows:
-        return _empty_or_raise(tree, "repositories")
-    parsed: list[dict[str, Any]] = []
-    for index, row in enumerate(rows, start=1):
-        try:
-            parsed.append(_repository_row(row))
-        except _RowError as exc:
-            # One unreadable row means the markup moved under us; the other rows may be
-            # silently wrong in the same way, so the whole page is refused.
-            raise UnknownPageShape(f"trending repositories page, row {index}: {exc}") from exc
-    return parsed
+    return _parse_rows(html, "repositories", _repository_row)
 
 
 def parse_developers(html: str) -> list[dict[str, Any]]:
     """Rows of github.com/trending/developers[/<language>]; raises UnknownPageShape rather than guess."""
+    return _parse_rows(html, "developers", _developer_row)
+
+
+def _parse_rows(html: str, what: str, parse_row: Callable[[LexborNode], dict[str, Any]]) -> list[dict[str, Any]]:
     tree = LexborHTMLParser(html)
     rows = tree.css(_ROW)
     if not rows:
-        return _empty_or_raise(tree, "developers")
+        return _empty_or_raise(tree, what)
     parsed: list[dict[str, Any]] = []
     for index, row in enumerate(rows, start=1):
         try:
-            parsed.append(_developer_row(row))
+            parsed.append(parse_row(row))
         except _RowError as exc:
-            raise UnknownPageShape(f"trending developers page, row {index}: {exc}") from exc
+            # One unreadable row means the markup moved under us; the other rows may be
+            # silently wrong in the same way, so the whole page is refused.
+            raise UnknownPageShape(f"trending {what} page, row {index}: {exc}") from exc
     return parsed
 
 
