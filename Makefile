@@ -8,7 +8,6 @@ PY := $(VENV)/bin/python
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 # Wheels of the layer for python3.13/arm64, downloaded once so `sam build` then works offline.
 export WHEELHOUSE := $(abspath .cache/wheelhouse)
-PLATFORMS := --platform manylinux2014_aarch64 --platform manylinux_2_28_aarch64 --platform manylinux_2_34_aarch64
 PORT ?= 3000
 
 .PHONY: help setup dev test lint typecheck validate build pytest bench openapi clean
@@ -21,6 +20,8 @@ help:
 	@echo "make clean    remove build output, caches and local data (keeps .venv and node_modules)"
 
 $(VENV)/.installed: requirements-dev.txt layers/common/requirements.txt
+	@python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is needed as python3 \
+	(found $$(python3 --version 2>&1)); e.g. sudo apt-get install python3.11 python3.11-venv" >&2; exit 1; }
 	@echo "==> Python virtualenv and packages ($(VENV))"
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
@@ -34,11 +35,10 @@ node_modules/.installed: package.json package-lock.json
 
 .cache/wheelhouse/.complete: layers/common/requirements.txt $(VENV)/.installed
 	@echo "==> layer wheels for python3.13 / arm64"
-	$(PY) -m pip download --quiet --no-deps --only-binary=:all: $(PLATFORMS) --implementation cp \
-		--python-version 3.13 -r layers/common/requirements.txt -d $(WHEELHOUSE)
+	$(MAKE) --no-print-directory -C layers/common wheels PYTHON=$(abspath $(PY))
 	touch $@
 
-setup: $(VENV)/.installed node_modules/.installed .cache/wheelhouse/.complete
+setup: $(VENV)/.installed node_modules/.installed
 	@bash local/ensure_java.sh
 
 dev: setup
@@ -57,7 +57,7 @@ validate: setup
 	@echo "==> sam validate --lint"
 	sam validate --lint
 
-build: setup
+build: setup .cache/wheelhouse/.complete
 	@echo "==> sam build (layer from wheels, no Docker)"
 	sam build
 

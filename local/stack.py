@@ -46,6 +46,7 @@ class Stack:
         github_fake: Any = None,
         environment: dict[str, str] | None = None,
         function_log: Path | None = None,
+        attach: bool = True,
     ) -> None:
         """`environment` is set in every function last; `function_log` takes what functions print."""
         self.offline = offline
@@ -58,11 +59,13 @@ class Stack:
         self.owns_fakes = github_fake is None
         self.environment = environment or {}
         self.function_log = function_log
+        self.attach = attach
         self.runtime: Runtime | None = None
         self.owns_state = False
 
     def start(self) -> Stack:
-        attached = self._attach() if self.dynamodb_endpoint is None and not self.reset else None
+        wanted = self.attach and self.dynamodb_endpoint is None and not self.reset
+        attached = self._attach() if wanted else None
         if attached:
             say(f"using the running stack's DynamoDB Local at {attached['dynamodb']}")
             self.dynamodb_endpoint = attached["dynamodb"]

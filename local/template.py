@@ -81,7 +81,30 @@ def _route(method: str, path: str) -> Route:
     return Route(method.upper(), path, re.compile(f"^{regex}$"))
 
 
-def _resolve(value: Any, refs: dict[str, str]) -> str:
+NO_VALUE = "AWS::NoValue"
+
+
+def _condition(value: Any, refs: dict[str, str], conditions: dict[str, Any]) -> bool:
+    """The few condition functions the template uses: Equals, Not, And, Or, Condition."""
+    if isinstance(value, dict) and "Condition" in value:
+        return _condition(conditions[value["Condition"]], refs, conditions)
+    if isinstance(value, dict) and "Fn::Equals" in value:
+        left, right = (_resolve(side, refs, conditions) for side in value["Fn::Equals"])
+        return left == right
+    if isinstance(value, dict) and "Fn::Not" in value:
+        return not _condition(value["Fn::Not"][0], refs, conditions)
+    if isinstance(value, dict) and "Fn::And" in value:
+        return all(_condition(item, refs, conditions) for item in value["Fn::And"])
+    if isinstance(value, dict) and "Fn::Or" in value:
+        return any(_condition(item, refs, conditions) for item in value["Fn::Or"])
+    raise ValueError(f"unsupported condition {value!r}")
+
+
+def _resolve(value: Any, refs: dict[str, str], conditions: dict[str, Any]) -> str:
+    if isinstance(value, dict) and "Fn::If" in value:
+        name, when_true, when_false = value["Fn::If"]
+        chosen = when_true if _condition(conditions[name], refs, conditions) else when_false
+        return _resolve(chosen, refs, conditions)
     if isinstance(value, dict) and "Ref" in value:
         return refs.get(value["Ref"], str(value["Ref"]))
     if isinstance(value, dict) and "Fn::Sub" in value:
@@ -91,6 +114,11 @@ def _resolve(value: Any, refs: dict[str, str]) -> str:
         logical, attribute = value["Fn::GetAtt"]
         return f"arn:aws:local:::{logical}/{attribute}"
     return str(value)
+
+
+def _environment(variables: dict[str, Any], refs: dict[str, str], conditions: dict[str, Any]) -> dict[str, str]:
+    resolved = {key: _resolve(value, refs, conditions) for key, value in variables.items()}
+    return {key: value for key, value in resolved.items() if value != NO_VALUE}
 
 
 def read(path: Path = TEMPLATE) -> dict[str, Any]:
@@ -112,7 +140,9 @@ def load(path: Path = TEMPLATE, overrides: dict[str, str] | None = None) -> Temp
         "AWS::AccountId": "123456789012",
         "AWS::StackName": "wegit-local",
         "AWS::URLSuffix": "amazonaws.com",
+        NO_VALUE: NO_VALUE,
     }
+    conditions: dict[str, Any] = doc.get("Conditions", {})
     globals_fn = doc.get("Globals", {}).get("Function", {})
     global_env = globals_fn.get("Environment", {}).get("Variables", {})
     functions: dict[str, FunctionSpec] = {}
@@ -127,12 +157,12 @@ def load(path: Path = TEMPLATE, overrides: dict[str, str] | None = None) -> Temp
             handler=props.get("Handler", globals_fn.get("Handler", "app.lambda_handler")),
             timeout=int(props.get("Timeout", globals_fn.get("Timeout", 3))),
             memory=int(props.get("MemorySize", globals_fn.get("MemorySize", 128))),
-            environment={key: _resolve(value, refs) for key, value in variables.items()},
+            environment=_environment(variables, refs, conditions),
         )
         for event in props.get("Events", {}).values():
             if event["Type"] == "HttpApi":
                 spec.routes.append(_route(event["Properties"]["Method"], event["Properties"]["Path"]))
             elif event["Type"] == "Schedule":
-                spec.schedules.append(_resolve(event["Properties"]["Schedule"], refs))
+                spec.schedules.append(_resolve(event["Properties"]["Schedule"], refs, conditions))
         functions[name] = spec
     return Template(parameters=parameters, functions=functions, tables=tables)

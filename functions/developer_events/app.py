@@ -7,8 +7,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 
 from wegit import services
-from wegit.api import lambda_handler as _entry
-from wegit.api import make_resolver, paged_response
+from wegit.api import entry_point, make_resolver, paged_response
 from wegit.validation import Authorization, EventsPage, LoginPath
 
 app = make_resolver()
@@ -19,4 +18,4 @@ def get_events(name: LoginPath, page: EventsPage = 1, authorization: Authorizati
     return paged_response(services.developer_events(name, page, authorization))
 
 
-lambda_handler = _entry(app)
+lambda_handler = entry_point(app)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from wegit import services
-from wegit.api import lambda_handler as _entry
-from wegit.api import make_resolver
+from wegit.api import entry_point, make_resolver
 from wegit.validation import Authorization, LoginQuery, TokenQuery
 
 app = make_resolver()
@@ -19,4 +18,4 @@ def get_developer(
     return services.developer(name, token, authorization)
 
 
-lambda_handler = _entry(app)
+lambda_handler = entry_point(app)

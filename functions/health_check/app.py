@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from wegit import __version__
-from wegit.api import lambda_handler as _entry
-from wegit.api import make_resolver
+from wegit.api import entry_point, make_resolver
 
 app = make_resolver()
 
@@ -14,4 +13,4 @@ def health_check() -> dict[str, str]:
     return {"status": "ok", "version": __version__}
 
 
-lambda_handler = _entry(app)
+lambda_handler = entry_point(app)

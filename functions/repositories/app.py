@@ -7,8 +7,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from wegit import services
-from wegit.api import lambda_handler as _entry
-from wegit.api import make_resolver
+from wegit.api import entry_point, make_resolver
 from wegit.validation import Authorization, Owner, RepoName
 
 app = make_resolver()
@@ -24,4 +23,4 @@ def get_repository(
     return services.repository(owner, name, authorization, readme_html)
 
 
-lambda_handler = _entry(app)
+lambda_handler = entry_point(app)

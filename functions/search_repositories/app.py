@@ -7,8 +7,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 
 from wegit import services
-from wegit.api import lambda_handler as _entry
-from wegit.api import make_resolver, paged_response
+from wegit.api import entry_point, make_resolver, paged_response
 from wegit.validation import Authorization, SearchPage, SearchText
 
 app = make_resolver()
@@ -19,4 +18,4 @@ def search(name: SearchText, page: SearchPage = 1, authorization: Authorization 
     return paged_response(services.search_repositories(name, page, authorization))
 
 
-lambda_handler = _entry(app)
+lambda_handler = entry_point(app)

@@ -7,8 +7,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from wegit import trending
-from wegit.api import lambda_handler as _entry
-from wegit.api import make_resolver
+from wegit.api import entry_point, make_resolver
 
 app = make_resolver()
 
@@ -20,4 +19,4 @@ def trending_languages(
     return trending.languages(everything=all)
 
 
-lambda_handler = _entry(app)
+lambda_handler = entry_point(app)

@@ -7,8 +7,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 
 from wegit import trending
-from wegit.api import lambda_handler as _entry
-from wegit.api import make_resolver, trending_response
+from wegit.api import entry_point, make_resolver, trending_response
 from wegit.validation import Language, Since, SpokenLanguage
 
 app = make_resolver()
@@ -22,4 +21,4 @@ def trending_repositories(
     return trending_response(trending.read(query), trending.max_age())
 
 
-lambda_handler = _entry(app)
+lambda_handler = entry_point(app)

@@ -40,6 +40,30 @@ def test_cold_import(benchmark, function):
     assert rss_mb < MEMORY_BUDGET_MB
 
 
+SSM_PATH = """
+import time
+import app
+started = time.perf_counter()
+from aws_lambda_powertools.utilities import parameters
+import boto3
+boto3.client("ssm", region_name="us-east-1")
+print(round((time.perf_counter() - started) * 1000, 1))
+"""
+
+
+def test_service_token_cold_cost(benchmark):
+    """What reading the service token from SSM adds to the first anonymous call of a container, after the
+    handler is imported: importing Powertools parameters and the AWS SDK, and making the SSM client."""
+    spec = FUNCTIONS["DevelopersFunction"]
+    env = {"PYTHONPATH": f"{spec.code_uri}:{LAYER_DIR}", "PATH": "/usr/bin:/bin"}
+
+    def cold() -> float:
+        out = subprocess.run([sys.executable, "-c", SSM_PATH], env=env, capture_output=True, text=True, check=True)
+        return float(out.stdout)
+
+    benchmark.extra_info["ssm_path_ms"] = benchmark.pedantic(cold, rounds=5, iterations=1)
+
+
 def test_parse_largest_trending_page(benchmark):
     html = (TRENDING / "repositories_2021-04-07_typescript_daily.html").read_text()
     rows = benchmark(trending_parser.parse_repositories, html)

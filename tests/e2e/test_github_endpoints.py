@@ -135,7 +135,7 @@ def test_search_with_max_page(http, github):
     items = response.json()
     assert items
     assert set(items[0]) >= {"id", "owner", "name", "language", "stargazers_count", "description", "updated_at"}
-    assert int(response.headers["Max-Page"]) >= 2
+    assert response.headers["Max-Page"] == "3"  # the recording's rel="last": 77 results, 30 a page
     call = upstream(github, "/api/search/")[0]
     assert call.args["q"] == "tetris"
     assert call.args["page"] == "2"
@@ -244,7 +244,6 @@ def test_malformed_json_is_502(http, github):
         ("/developers", {"name": "-bad"}, "name"),
         ("/developers", {"name": "a" * 40}, "name"),
         ("/developers", {"name": "x/../../admin"}, "name"),
-        ("/developers", {"token": "short"}, "token"),
         ("/developers", {"name": "octocat", "token": USER_TOKEN}, "name"),
         ("/developers/bad..name/events", {}, "name"),
         ("/developers/octocat/events", {"page": "0"}, "page"),
@@ -269,9 +268,19 @@ def test_bad_input_is_400_naming_the_parameter(http, github, path, params, named
     assert github.requests("/api") == []
 
 
-def test_malformed_authorization_header_is_401_without_upstream_call(http, github):
-    response = get(http, "/developers/octocat/events", headers={"Authorization": "token a b c"})
+@pytest.mark.parametrize(
+    ("params", "headers"),
+    [
+        ({}, {"Authorization": "token a b c"}),
+        ({}, {"Authorization": "not-a-token!"}),
+        ({"token": "short"}, {}),
+        ({"token": "x" * 41 + "!"}, {}),
+    ],
+)
+def test_malformed_token_is_401_without_upstream_call(http, github, params, headers):
+    response = get(http, "/developers", params=params, headers=headers)
     assert response.status_code == 401
+    assert "token" in response.json()["message"]
     assert github.requests("/api") == []
 
 

@@ -51,4 +51,4 @@ def test_functions_use_the_built_layer(built):
     layers = built["Globals"]["Function"]["Layers"] if "Globals" in built else None
     for name in load().functions:
         function_layers = built["Resources"][name]["Properties"].get("Layers", layers)
-        assert function_layers == [{"Ref": "CommonLayer"}], name
+        assert function_layers[0] == {"Ref": "CommonLayer"}, name

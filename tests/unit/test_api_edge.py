@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from local.template import ROOT
 from wegit import errors
-from wegit.api import lambda_handler, make_resolver
+from wegit.api import entry_point, make_resolver
 from wegit.credentials import token_from_header
 from wegit.github import max_page
 
@@ -33,7 +33,7 @@ def call(raise_this: Exception | None = None, query: dict[str, str] | None = Non
         return {"n": n}
 
     event = {**EVENT, "queryStringParameters": query} if query else EVENT
-    return lambda_handler(app)(event, CONTEXT)
+    return entry_point(app)(event, CONTEXT)
 
 
 def test_each_typed_error_has_its_status_and_a_json_message():

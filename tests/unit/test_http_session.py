@@ -23,15 +23,7 @@ from wegit.http_session import (
 )
 from wegit.settings import Settings
 
-SETTINGS = Settings(
-    stage="test",
-    version="0",
-    github_api_url="http://127.0.0.1",
-    github_web_url="http://127.0.0.1",
-    connect_timeout=1.0,
-    read_timeout=0.5,
-    user_agent="WeGit-API/test",
-)
+SETTINGS = Settings(connect_timeout=1.0, read_timeout=0.5, user_agent="WeGit-API/test")
 
 
 @pytest.fixture
@@ -105,6 +97,13 @@ def test_post_is_not_retried(httpserver: HTTPServer, session):
     httpserver.expect_request("/write", method="POST").respond_with_data("unavailable", status=503)
     with pytest.raises(errors.UpstreamUnavailable):
         session.post(httpserver.url_for("/write"), json={})
+    assert len(httpserver.log) == 1
+
+
+def test_429_is_not_retried_even_with_a_short_retry_after(httpserver: HTTPServer, session):
+    httpserver.expect_request("/limited").respond_with_json({}, status=429, headers={"Retry-After": "1"})
+    with pytest.raises(errors.RateLimited):
+        session.get(httpserver.url_for("/limited"))
     assert len(httpserver.log) == 1
 
 

@@ -18,7 +18,7 @@ def test_globals_carry_the_cross_cutting_settings():
     assert function["Runtime"] == "python3.13"
     assert function["Architectures"] == ["arm64"]
     assert function["Tracing"] == "Active"
-    assert function["Layers"] == [{"Ref": "CommonLayer"}]
+    assert function["Layers"][0] == {"Ref": "CommonLayer"}
     variables = function["Environment"]["Variables"]
     for name in ("POWERTOOLS_SERVICE_NAME", "POWERTOOLS_LOG_LEVEL", "POWERTOOLS_METRICS_NAMESPACE"):
         assert name in variables

@@ -48,7 +48,7 @@ def test_spoken_language(given, code):
     assert trending.parse_spoken(given) == code
 
 
-@pytest.mark.parametrize("given", ["eng", "e", "e1", "中文"])
+@pytest.mark.parametrize("given", ["eng", "e", "e1", "中文", "xx", "qq"])
 def test_bad_spoken_language(given):
     with pytest.raises(BadRequest, match="spoken_language_code"):
         trending.parse_spoken(given)
@@ -70,3 +70,11 @@ def test_refresh_covers_every_kind_since_and_popular_language_plus_all():
     assert len(queries) == 2 * 3 * (len(trending.POPULAR_LANGUAGES) + 1)
     assert len({q.key for q in queries}) == len(queries)
     assert trending.Query("developers", "monthly", None, None) in queries
+
+
+def test_spoken_language_only_keys_repositories():
+    assert trending.Query.from_params("repositories", None, "Python", "EN") == trending.Query(
+        "repositories", "daily", "python", "en"
+    )
+    # github.com ignores it for developers: keeping it would split the cache and bypass the refreshed snapshot
+    assert trending.Query.from_params("developers", "weekly", None, "en").spoken is None

@@ -85,7 +85,7 @@ def make_resolver() -> APIGatewayHttpResolver:
     return app
 
 
-def lambda_handler(app: APIGatewayHttpResolver) -> LambdaHandler:
+def entry_point(app: APIGatewayHttpResolver) -> LambdaHandler:
     """The Lambda entry point for `app`: request id on every log line, state cleared between calls."""
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -123,15 +124,21 @@ def get_readme(
     return response.text
 
 
+@lru_cache(maxsize=1)
+def _pool() -> ThreadPoolExecutor:
+    """Threads for concurrent GitHub calls, one pool per execution environment."""
+    return ThreadPoolExecutor(max_workers=3, thread_name_prefix="github")
+
+
 def get_repository_with_readme(
     owner: str, name: str, *, token: str | None, readme_html: bool = False
 ) -> tuple[dict[str, Any], str, str | None]:
     """The repository, its README markdown and (if asked) its HTML, fetched concurrently, one request each."""
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        repository = pool.submit(get_repository, owner, name, token=token)
-        readme = pool.submit(get_readme, owner, name, token=token)
-        html = pool.submit(get_readme, owner, name, token=token, html=True) if readme_html else None
-        return repository.result(), readme.result(), html.result() if html else None
+    pool = _pool()
+    repository = pool.submit(get_repository, owner, name, token=token)
+    readme = pool.submit(get_readme, owner, name, token=token)
+    html = pool.submit(get_readme, owner, name, token=token, html=True) if readme_html else None
+    return repository.result(), readme.result(), html.result() if html else None
 
 
 def _list(value: Any) -> list[Any]:

@@ -52,9 +52,11 @@ def redact_url(url: str) -> str:
 
 
 class _BoundedRetry(Retry):
-    """urllib3 Retry that honours Retry-After on 502/503/504 too, but never sleeps past a cap."""
+    """urllib3 Retry that honours Retry-After on 502/503/504 too, but never sleeps past a cap.
 
-    RETRY_AFTER_STATUS_CODES = RETRY_STATUSES | {429, 413}
+    429 is not retried: waiting out a rate limit inside a request only spends more of it."""
+
+    RETRY_AFTER_STATUS_CODES = RETRY_STATUSES
 
     def increment(
         self,
@@ -86,17 +88,19 @@ class _TimeoutAdapter(HTTPAdapter):
         started = time.perf_counter()
         try:
             return super().send(request, **kwargs)
+        except requests.ConnectTimeout as exc:  # a Timeout too, but no connection was made: unreachable
+            _log_failure(request, started, "connection", exc)
+            raise UpstreamUnavailable(f"{_host(request.url)} is unreachable") from None
         except requests.Timeout as exc:
             _log_failure(request, started, "timeout", exc)
-            raise UpstreamTimeout(f"{_host(request)} did not answer in time") from None
+            raise UpstreamTimeout(f"{_host(request.url)} did not answer in time") from None
         except requests.RequestException as exc:
             _log_failure(request, started, "connection", exc)
-            raise UpstreamUnavailable(f"{_host(request)} is unreachable") from None
+            raise UpstreamUnavailable(f"{_host(request.url)} is unreachable") from None
 
 
-def _host(request: requests.PreparedRequest) -> str:
-    url = request.url or ""
-    return url.split("/")[2] if "://" in url else "upstream"
+def _host(url: str | None) -> str:
+    return url.split("/")[2] if url and "://" in url else "upstream"
 
 
 def _log_failure(request: requests.PreparedRequest, started: float, kind: str, exc: Exception) -> None:
@@ -151,7 +155,6 @@ def raise_for_error_status(response: requests.Response, *args: Any, **kwargs: An
     status = response.status_code
     if status < 400:
         return
-    host = response.url.split("/")[2] if "://" in response.url else "upstream"
     headers = response.headers
     exhausted = headers.get("X-RateLimit-Remaining") == "0" or "Retry-After" in headers
     if status == 429 or (status == 403 and exhausted):
@@ -164,7 +167,7 @@ def raise_for_error_status(response: requests.Response, *args: Any, **kwargs: An
         raise NotFound("not found on GitHub")
     if status < 500:
         raise BadRequest(f"GitHub rejected the request (status {status})")
-    raise UpstreamUnavailable(f"{host} failed (status {status})")
+    raise UpstreamUnavailable(f"{_host(response.url)} failed (status {status})")
 
 
 def build_session(settings: Settings | None = None) -> requests.Session:

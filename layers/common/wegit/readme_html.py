@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urljoin
+from urllib.parse import quote, urljoin
 
 import nh3
 
@@ -20,21 +20,23 @@ ATTRIBUTES = {
     "td": {"align", "colspan", "rowspan"},
     "th": {"align", "colspan", "rowspan"},
     "ol": {"start"},
-    "*": {"class"},
+    # ids keep GitHub's heading anchors (#user-content-...) working; GitHub's classes mean nothing to rich-text
+    "*": {"id"},
 }
 
 
 def sanitize(html: str, owner: str, name: str, branch: str) -> str:
     """Only rich-text tags and safe attributes; relative links and images made absolute on github.com."""
-    page_base = f"https://github.com/{owner}/{name}/blob/{branch}/"
-    raw_base = f"https://raw.githubusercontent.com/{owner}/{name}/{branch}/"
+    ref = quote(branch, safe="/")
+    page_base = f"https://github.com/{owner}/{name}/blob/{ref}/"
+    raw_base = f"https://raw.githubusercontent.com/{owner}/{name}/{ref}/"
 
     def absolute(tag: str, attribute: str, value: str) -> str | None:
-        if attribute == "href" and not value.startswith("#"):
-            return urljoin(page_base, value)
-        if attribute == "src":
-            return urljoin(raw_base, value)
-        return value
+        if attribute not in ("href", "src") or value.startswith("#"):
+            return value
+        if value.startswith("/"):  # GitHub writes root-relative links against github.com itself
+            return urljoin("https://github.com/", value)
+        return urljoin(page_base if attribute == "href" else raw_base, value)
 
     return nh3.clean(
         html,

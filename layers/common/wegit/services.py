@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from wegit import github, projections
-from wegit.credentials import resolve_token, token_from_header
+from wegit.credentials import checked_token, resolve_token, token_from_header
 from wegit.errors import BadRequest
 from wegit.github import Page
-from wegit.readme_html import sanitize
 
 
 def developer(login: str | None, token: str | None, authorization: str | None) -> dict[str, Any]:
@@ -18,7 +17,7 @@ def developer(login: str | None, token: str | None, authorization: str | None) -
     if login:
         user = github.get_user(login, token=resolve_token(authorization))
     else:
-        own_token = token or token_from_header(authorization)
+        own_token = checked_token(token, "token parameter") if token else token_from_header(authorization)
         if not own_token:
             raise BadRequest("missing parameter: name (a GitHub login) or token (a GitHub token)")
         user = github.get_authenticated_user(token=own_token)
@@ -39,6 +38,8 @@ def repository(owner: str, name: str, authorization: str | None, readme_html: bo
     result: dict[str, Any] = projections.project(repo, projections.REPOSITORY)
     result["readme"] = readme
     if html is not None:
+        from wegit.readme_html import sanitize  # nh3 only in the cold start of calls that ask for HTML
+
         result["readme_html"] = sanitize(html, owner, name, str(repo.get("default_branch") or "HEAD"))
     return result
 

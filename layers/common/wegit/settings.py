@@ -20,26 +20,29 @@ def _url(name: str, default: str) -> str:
     return value
 
 
-def _seconds(name: str, default: float) -> float:
+def _number(name: str, default: float, minimum: float = 0.0) -> float:
     raw = os.environ.get(name, str(default))
     try:
         value = float(raw)
     except ValueError:
-        raise SettingsError(f"{name} must be a number of seconds, got {raw!r}") from None
-    if value <= 0:
-        raise SettingsError(f"{name} must be positive, got {raw!r}")
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, got {raw!r}")
     return value
 
 
 @dataclass(frozen=True)
 class Settings:
-    stage: str
-    version: str
-    github_api_url: str
-    github_web_url: str
-    connect_timeout: float
-    read_timeout: float
-    user_agent: str
+    stage: str = "local"
+    github_api_url: str = "https://api.github.com"
+    github_web_url: str = "https://github.com"
+    connect_timeout: float = 3.05
+    read_timeout: float = 10.0
+    user_agent: str = f"WeGit-API/{__version__}"
+    github_token_parameter: str = ""  # SSM name of the service token; the token itself is never a setting
+    trending_table: str = "TrendingTable"
+    trending_max_age: int = 7200  # seconds a snapshot is fresh
+    trending_pace: float = 1.0  # seconds between github.com pages during a refresh
 
 
 @lru_cache(maxsize=1)
@@ -47,10 +50,13 @@ def get_settings() -> Settings:
     stage = os.environ.get("STAGE", "local")
     return Settings(
         stage=stage,
-        version=__version__,
         github_api_url=_url("GITHUB_API_URL", "https://api.github.com"),
         github_web_url=_url("GITHUB_WEB_URL", "https://github.com"),
-        connect_timeout=_seconds("HTTP_CONNECT_TIMEOUT", 3.05),
-        read_timeout=_seconds("HTTP_READ_TIMEOUT", 10.0),
+        connect_timeout=_number("HTTP_CONNECT_TIMEOUT", 3.05, minimum=0.01),
+        read_timeout=_number("HTTP_READ_TIMEOUT", 10.0, minimum=0.01),
         user_agent=f"WeGit-API/{__version__} ({stage}; +https://github.com/wegit)",
+        github_token_parameter=os.environ.get("GITHUB_TOKEN_PARAMETER", ""),
+        trending_table=os.environ.get("TRENDING_TABLE", "TrendingTable"),
+        trending_max_age=int(_number("TRENDING_MAX_AGE", 7200, minimum=60)),
+        trending_pace=_number("TRENDING_PACE_SECONDS", 1.0),
     )

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -29,7 +27,24 @@ POPULAR_LANGUAGES = {
     "Ruby": "ruby", "Rust": "rust", "Swift": "swift", "TypeScript": "typescript",
 }  # fmt: skip
 ALL = ("", "all")
-SPOKEN_CODE_LENGTH = 2
+# The ISO 639-1 codes github.com's spoken-language menu offers; anything else would only be a cache miss.
+SPOKEN_LANGUAGES = frozenset(
+    (
+        "aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo "
+        "br bs ca ce ch co cr cs cu cv cy da de dv dz ee el en eo es "
+        "et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr "
+        "ht hu hy hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj "
+        "kk kl km kn ko kr ks ku kv kw ky la lb lg li ln lo lt lu lv "
+        "mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv "
+        "ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd "
+        "se sg si sk sl sm sn so sq sr ss st su sv sw ta te tg th ti "
+        "tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi "
+        "yo za zh zu "
+    ).split()
+)
+# After github.com failed for a key, this container serves the stale snapshot without asking again for a while.
+RETRY_SCRAPE_AFTER = 60.0
+_failed_at: dict[str, float] = {}
 
 
 @dataclass(frozen=True)
@@ -42,7 +57,9 @@ class Query:
     @classmethod
     def from_params(cls, kind: str, since: str | None, language: str | None, spoken: str | None) -> Query:
         """The query a request asks for, each parameter validated (400 naming it)."""
-        return cls(kind, parse_since(since), resolve_language(language), parse_spoken(spoken))
+        code = parse_spoken(spoken)
+        # github.com filters only repositories by spoken language; a developers key with it would never be warm.
+        return cls(kind, parse_since(since), resolve_language(language), code if kind == "repositories" else None)
 
     @property
     def key(self) -> str:
@@ -58,11 +75,7 @@ class Answer:
 
 def max_age() -> int:
     """Seconds a snapshot stays fresh: twice the refresh rate, so one missed run does not expire it."""
-    return int(os.environ.get("TRENDING_MAX_AGE", "7200"))
-
-
-def _pace() -> float:
-    return float(os.environ.get("TRENDING_PACE_SECONDS", "1.0"))
+    return get_settings().trending_max_age
 
 
 # -- parameters ------------------------------------------------------------------------------------------
@@ -79,7 +92,7 @@ def parse_spoken(value: str | None) -> str | None:
     if not value:
         return None
     code = value.strip().lower()
-    if len(code) != SPOKEN_CODE_LENGTH or not (code.isascii() and code.isalpha()):
+    if code not in SPOKEN_LANGUAGES:
         raise BadRequest(f"invalid parameter spoken_language_code: {value!r} is not an ISO 639-1 code like 'en'")
     return code
 
@@ -102,15 +115,19 @@ def resolve_language(value: str | None) -> str | None:
     )
 
 
-@lru_cache(maxsize=1)
-def _stored_menu_cached(hour: int) -> tuple[dict[str, str], ...]:
-    snapshot = trending_store.get(LANGUAGES_KEY)
-    return tuple(snapshot.rows) if snapshot else ()
+_menu: tuple[float, tuple[dict[str, str], ...]] = (0.0, ())
 
 
 def _stored_menu() -> tuple[dict[str, str], ...]:
-    # Read at most once an hour per container: the menu changes rarely and is only needed for rare languages.
-    return _stored_menu_cached(int(time.time() // 3600))
+    """The stored language menu, read at most once an hour per container (it changes rarely); an absent
+    menu is not remembered, so the first refresh is seen at once."""
+    global _menu  # noqa: PLW0603 - a per-container cache, like the session
+    read_at, menu = _menu
+    if not menu or time.time() - read_at > 3600:
+        snapshot = trending_store.get(LANGUAGES_KEY)
+        menu = tuple(snapshot.rows) if snapshot else ()
+        _menu = (time.time(), menu)
+    return menu
 
 
 def languages(everything: bool) -> list[Any]:
@@ -137,18 +154,19 @@ def page_url(query: Query) -> str:
 
 
 @require_requests_session
-def scrape_and_store(query: Query, with_menu: bool = False, *, requests_session: requests.Session) -> Snapshot:
-    """Fetch and parse one page, store its rows (and, if asked, the page's language menu)."""
+def scrape_and_store(
+    query: Query, with_menu: bool = False, *, requests_session: requests.Session
+) -> tuple[Snapshot, bool]:
+    """Fetch and parse one page, store its rows and, if asked, the page's language menu (True if stored)."""
     html = requests_session.get(page_url(query), headers={"Accept": "text/html"}).text
     parse: Callable[[str], list[dict[str, Any]]] = (
         trending_parser.parse_developers if query.kind == "developers" else trending_parser.parse_repositories
     )
     rows = parse(html)
-    if with_menu:
-        menu = trending_parser.parse_languages(html)
-        if menu:
-            trending_store.put(LANGUAGES_KEY, menu)
-    return trending_store.put(query.key, rows)
+    menu = trending_parser.parse_languages(html) if with_menu else []
+    if menu:
+        trending_store.put(LANGUAGES_KEY, menu)
+    return trending_store.put(query.key, rows), bool(menu)
 
 
 # -- serving ---------------------------------------------------------------------------------------------
@@ -159,9 +177,13 @@ def read(query: Query) -> Answer:
     snapshot = trending_store.get(query.key)
     if snapshot is not None and snapshot.age() < max_age():
         return Answer(snapshot.rows, snapshot.age(), stale=False)
+    if snapshot is not None and time.time() - _failed_at.get(query.key, 0.0) < RETRY_SCRAPE_AFTER:
+        return Answer(snapshot.rows, snapshot.age(), stale=True)
     try:
-        fresh = scrape_and_store(query)
+        fresh, _ = scrape_and_store(query)
+        _failed_at.pop(query.key, None)
     except WeGitError as exc:
+        _failed_at[query.key] = time.time()
         if snapshot is None:
             raise UpstreamUnavailable(
                 f"github.com trending is unavailable and nothing is cached ({exc.message})"
@@ -188,15 +210,18 @@ def refresh_all(sleep: Callable[[float], None] = time.sleep) -> dict[str, int]:
     started = time.perf_counter()
     for index, query in enumerate(combinations()):
         if index:
-            sleep(_pace())
+            sleep(get_settings().trending_pace)
         try:
-            snapshot = scrape_and_store(query, with_menu=not menu_stored)
-            menu_stored = True
+            snapshot, stored_menu = scrape_and_store(query, with_menu=not menu_stored)
+            menu_stored = menu_stored or stored_menu
             done += 1
             logger.info("trending refreshed", extra={"key": query.key, "rows": len(snapshot.rows)})
         except WeGitError as exc:
             failed += 1
             logger.warning("trending refresh failed", extra={"key": query.key, "error": type(exc).__name__})
+        except Exception:  # e.g. DynamoDB throttling: still one combination, never the whole run
+            failed += 1
+            logger.exception("trending refresh failed", extra={"key": query.key})
     metrics.add_metric(name="TrendingPagesRefreshed", unit=MetricUnit.Count, value=done)
     metrics.add_metric(name="TrendingPagesFailed", unit=MetricUnit.Count, value=failed)
     seconds = round(time.perf_counter() - started, 1)
