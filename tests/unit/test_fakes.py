@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,17 +31,10 @@ TRENDING = FIXTURES / "trending"
 AUTH = {"Authorization": "token 0000000000000000000000000000000000000001"}
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[GitHubFake]:
-    with GitHubFake() as fake:
-        yield fake
-
-
 @pytest.fixture
-def fake(server: GitHubFake) -> Iterator[GitHubFake]:
-    server.clear()
-    yield server
-    server.clear()
+def fake(github: GitHubFake) -> GitHubFake:
+    """The session's fake (tests/conftest.py), cleared before and after the test."""
+    return github
 
 
 def get(fake: GitHubFake, path: str, **kwargs: Any) -> requests.Response:
