@@ -50,12 +50,19 @@ def error_response(status: int, message: str, headers: dict[str, str] | None = N
     )
 
 
+# Plainer words than pydantic's for the failures users meet most; the rest keep pydantic's message.
+_PLAIN = {
+    "string_pattern_mismatch": "not a valid GitHub name (letters, digits and the separators GitHub allows)",
+    "missing": "required",
+}
+
+
 def _describe_validation(exc: RequestValidationError) -> str:
     problems = []
     for error in exc.errors():
         location = [str(part) for part in error.get("loc", ()) if part not in ("query", "path", "header", "body")]
         name = ".".join(location) or "request"
-        problems.append(f"{name}: {error.get('msg', 'invalid')}")
+        problems.append(f"{name}: {_PLAIN.get(error.get('type', ''), error.get('msg', 'invalid'))}")
     return "invalid parameter " + "; ".join(problems)
 
 
