@@ -20,7 +20,9 @@ from pytest_httpserver import METHOD_ALL, HTTPServer, RequestHandler
 from pytest_httpserver.httpserver import RequestHandlerList
 from werkzeug import Request, Response
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+from local.template import SHARED
+
+FIXTURES = SHARED / "fixtures"
 
 GITHUB_API = "https://api.github.com"
 JSON_TYPE = "application/json; charset=utf-8"

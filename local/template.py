@@ -13,6 +13,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
 LAYER_DIR = ROOT / "layers" / "common"
+# The shared/ folder beside the repository (as CI lays it out): the client contract and recorded GitHub data.
+SHARED = ROOT.parent / "shared"
 
 
 class _CfnLoader(yaml.SafeLoader):

@@ -10,10 +10,10 @@ import sys
 
 import pytest
 
-from local.template import LAYER_DIR, ROOT, load
+from local.template import LAYER_DIR, ROOT, SHARED, load
 from wegit import projections, trending_parser
 
-TRENDING = ROOT.parent / "shared" / "fixtures" / "trending"
+TRENDING = SHARED / "fixtures" / "trending"
 FUNCTIONS = load().functions
 # Peak RSS from VmHWM: ru_maxrss survives exec and would report the forking test process instead.
 COLD_START = """

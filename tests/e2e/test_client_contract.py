@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from local.template import ROOT
+from local.template import SHARED
 
-CONTRACT = (ROOT.parent / "shared" / "CLIENT_CONTRACT.md").read_text()
+CONTRACT = (SHARED / "CLIENT_CONTRACT.md").read_text()
 TOKEN = "ghp_" + "c" * 36
 OPTIONAL_STR = (str, type(None))
 ANY_ID = (int, str)

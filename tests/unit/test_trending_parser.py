@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 import re
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from local.template import SHARED
 from wegit.errors import UnknownPageShape
 from wegit.trending_parser import parse_developers, parse_languages, parse_repositories
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "trending"
+FIXTURES = SHARED / "fixtures" / "trending"
 
 REPOSITORY_PAGES = {
     "repositories_2026-05-07_rust_weekly.html": 16,
