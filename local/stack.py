@@ -42,7 +42,6 @@ class Stack:
         reset: bool = False,
         persist: bool = True,
         dynamodb_endpoint: str | None = None,
-        parameters: dict[str, str] | None = None,
         github_fake: Any = None,
         environment: dict[str, str] | None = None,
         function_log: Path | None = None,
@@ -53,7 +52,7 @@ class Stack:
         self.reset = reset
         self.persist = persist
         self.dynamodb_endpoint = dynamodb_endpoint
-        self.template: Template = load(overrides={"Stage": "local", **(parameters or {})})
+        self.template: Template = load(overrides={"Stage": "local"})
         self.dynamodb: DynamoDBLocal | None = None
         self.fakes: Any = github_fake
         self.owns_fakes = github_fake is None

@@ -203,14 +203,14 @@ def combinations() -> list[Query]:
     ]
 
 
-def refresh_all(sleep: Callable[[float], None] = time.sleep) -> dict[str, int]:
+def refresh_all() -> dict[str, int]:
     """Scrape every combination at a polite pace; one failure never stops the others."""
     done = failed = 0
     menu_stored = False
     started = time.perf_counter()
     for index, query in enumerate(combinations()):
         if index:
-            sleep(get_settings().trending_pace)
+            time.sleep(get_settings().trending_pace)
         try:
             snapshot, stored_menu = scrape_and_store(query, with_menu=not menu_stored)
             menu_stored = menu_stored or stored_menu
