@@ -88,7 +88,7 @@ class Stack:
         elif self.fakes is not None:
             overrides.update(GITHUB_API_URL=self.fakes.api_url, GITHUB_WEB_URL=self.fakes.web_url)
         elif self.offline:
-            from local.fakes import GitHubFake  # dev-only dependency, loaded only when asked for
+            from local.fakes.github import GitHubFake  # dev-only dependency, loaded only when asked for
 
             self.fakes = GitHubFake().start()
             overrides.update(GITHUB_API_URL=self.fakes.api_url, GITHUB_WEB_URL=self.fakes.web_url)

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from local.dynamodb import DynamoDBLocal
-from local.fakes import GitHubFake
+from local.fakes.github import GitHubFake
 from local.server import LocalApi
 from local.stack import Stack
 from wegit.observability import logger

@@ -6,8 +6,8 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from wegit import services
 from wegit.api import entry_point, make_resolver, paged_response
+from wegit.github import service
 from wegit.validation import Authorization, EventsPage, LoginPath
 
 app = make_resolver()
@@ -15,7 +15,7 @@ app = make_resolver()
 
 @app.get("/developers/<name>/events")
 def get_events(name: LoginPath, page: EventsPage = 1, authorization: Authorization = None) -> Response[Any]:
-    return paged_response(services.developer_events(name, page, authorization))
+    return paged_response(service.developer_events(name, page, authorization))
 
 
 lambda_handler = entry_point(app)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from wegit import services
 from wegit.api import entry_point, make_resolver
+from wegit.github import service
 from wegit.validation import Authorization, LoginQuery, TokenQuery
 
 app = make_resolver()
@@ -15,7 +15,7 @@ app = make_resolver()
 def get_developer(
     name: LoginQuery = None, token: TokenQuery = None, authorization: Authorization = None
 ) -> dict[str, Any]:
-    return services.developer(name, token, authorization)
+    return service.developer(name, token, authorization)
 
 
 lambda_handler = entry_point(app)

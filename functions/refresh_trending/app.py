@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from wegit import trending
 from wegit.observability import logger, metrics
+from wegit.trending import service as trending
 
 
 @logger.inject_lambda_context(clear_state=True)

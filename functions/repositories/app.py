@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from wegit import services
 from wegit.api import entry_point, make_resolver
+from wegit.github import service
 from wegit.validation import Authorization, Owner, RepoName
 
 app = make_resolver()
@@ -20,7 +20,7 @@ def get_repository(
     readme_html: Annotated[bool, Query(description="also return the README as sanitized HTML")] = False,
     authorization: Authorization = None,
 ) -> dict[str, Any]:
-    return services.repository(owner, name, authorization, readme_html)
+    return service.repository(owner, name, authorization, readme_html)
 
 
 lambda_handler = entry_point(app)

@@ -6,8 +6,8 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from wegit import services
 from wegit.api import entry_point, make_resolver, paged_response
+from wegit.github import service
 from wegit.validation import Authorization, SearchPage, SearchText
 
 app = make_resolver()
@@ -15,7 +15,7 @@ app = make_resolver()
 
 @app.get("/search/repositories")
 def search(name: SearchText, page: SearchPage = 1, authorization: Authorization = None) -> Response[Any]:
-    return paged_response(services.search_repositories(name, page, authorization))
+    return paged_response(service.search_repositories(name, page, authorization))
 
 
 lambda_handler = entry_point(app)

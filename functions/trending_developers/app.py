@@ -6,8 +6,8 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from wegit import trending
 from wegit.api import entry_point, make_resolver, trending_response
+from wegit.trending import service as trending
 from wegit.validation import Language, Since, SpokenLanguage
 
 app = make_resolver()

@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from wegit import trending
 from wegit.api import entry_point, make_resolver
+from wegit.trending import service as trending
 
 app = make_resolver()
 

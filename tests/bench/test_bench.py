@@ -11,7 +11,8 @@ import sys
 import pytest
 
 from local.template import LAYER_DIR, ROOT, SHARED, load
-from wegit import projections, trending_parser
+from wegit.github import projections
+from wegit.trending import parser as trending_parser
 
 TRENDING = SHARED / "fixtures" / "trending"
 FUNCTIONS = load().functions

@@ -8,7 +8,7 @@ import time
 import pytest
 from werkzeug import Request, Response
 
-from local.fakes import link_header
+from local.fakes.github import link_header
 from tests.conftest import SERVICE_TOKEN
 
 USER_TOKEN = "ghp_" + "u" * 36

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from local.template import ROOT
-from wegit import trending
+from wegit.trending import service as trending
 
 REFRESH_EVENT = json.loads((ROOT / "events" / "refresh_trending.json").read_text())
 COMBINATIONS = len(trending.combinations())

@@ -19,7 +19,7 @@ def store(dynamodb: DynamoDBLocal):
         patch.setenv("AWS_ENDPOINT_URL_DYNAMODB", dynamodb.endpoint)
         patch.setenv("AWS_ACCESS_KEY_ID", "local")
         patch.setenv("AWS_SECRET_ACCESS_KEY", "local")
-        from wegit import trending_store
+        from wegit.trending import store as trending_store
 
         yield trending_store
 

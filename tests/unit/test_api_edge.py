@@ -11,8 +11,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from local.template import ROOT
 from wegit import errors
 from wegit.api import entry_point, make_resolver
-from wegit.credentials import token_from_header
-from wegit.github import max_page
+from wegit.github.client import max_page
+from wegit.github.credentials import token_from_header
 
 EVENT = json.loads((ROOT / "events" / "health_check.json").read_text())
 CONTEXT = SimpleNamespace(

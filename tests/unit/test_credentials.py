@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pytest_httpserver import HTTPServer
 
-from wegit import credentials
+from wegit.github import credentials
 from wegit.settings import Settings
 
 TOKEN = "github_pat_" + "T" * 40

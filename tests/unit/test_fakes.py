@@ -12,7 +12,7 @@ import pytest
 import requests
 from requests.utils import parse_header_links
 
-from local.fakes import (
+from local.fakes.github import (
     FIXTURES,
     NAMED,
     GitHubFake,

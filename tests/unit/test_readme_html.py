@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from wegit.readme_html import sanitize
+from wegit.github.readme_html import sanitize
 
 
 def clean(html: str, branch: str = "main") -> str:

@@ -11,7 +11,7 @@ COPY = ROOT / "tests" / "shared"
 
 
 def files(base):
-    paths = [base / "CLIENT_CONTRACT.md", *sorted((base / "fixtures").rglob("*"))]
+    paths = [base / "CLIENT_CONTRACT.md", base / "WECHAT.md", *sorted((base / "fixtures").rglob("*"))]
     return {path.relative_to(base): path.read_bytes() for path in paths if path.is_file()}
 
 

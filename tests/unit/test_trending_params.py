@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from wegit import trending
 from wegit.errors import BadRequest
+from wegit.trending import service as trending
 
 
 @pytest.mark.parametrize(

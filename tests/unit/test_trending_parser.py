@@ -1,4 +1,4 @@
-"""Unit tests of wegit.trending_parser against github.com trending pages recorded 2019-2026."""
+"""Unit tests of wegit.trending.parser against github.com trending pages recorded 2019-2026."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 from local.template import SHARED
 from wegit.errors import UnknownPageShape
-from wegit.trending_parser import parse_developers, parse_languages, parse_repositories
+from wegit.trending.parser import parse_developers, parse_languages, parse_repositories
 
 FIXTURES = SHARED / "fixtures" / "trending"
 

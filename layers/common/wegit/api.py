@@ -14,8 +14,8 @@ from wegit.errors import RateLimited, WeGitError
 from wegit.observability import logger
 
 if TYPE_CHECKING:  # types only: importing them would load pynamodb into every GitHub function's cold start
-    from wegit.github import Page
-    from wegit.trending import Answer
+    from wegit.github.client import Page
+    from wegit.trending.service import Answer
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
-from wegit.models import TrendingSnapshot
+from wegit.trending.models import TrendingSnapshot
 
 # Stale snapshots are kept this long so a github.com outage can be bridged; DynamoDB's TTL deletes them after.
 KEEP_FOR = timedelta(days=7)

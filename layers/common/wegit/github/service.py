@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from wegit import github, projections
-from wegit.credentials import checked_token, resolve_token, token_from_header
 from wegit.errors import BadRequest
-from wegit.github import Page
+from wegit.github import client as github
+from wegit.github import projections
+from wegit.github.client import Page
+from wegit.github.credentials import checked_token, resolve_token, token_from_header
 
 
 def developer(login: str | None, token: str | None, authorization: str | None) -> dict[str, Any]:
@@ -38,7 +39,7 @@ def repository(owner: str, name: str, authorization: str | None, readme_html: bo
     result: dict[str, Any] = projections.project(repo, projections.REPOSITORY)
     result["readme"] = readme
     if html is not None:
-        from wegit.readme_html import sanitize  # nh3 only in the cold start of calls that ask for HTML
+        from wegit.github.readme_html import sanitize  # nh3 only in the cold start of calls that ask for HTML
 
         result["readme_html"] = sanitize(html, owner, name, str(repo.get("default_branch") or "HEAD"))
     return result

@@ -47,7 +47,7 @@ def service_token() -> str | None:
     name = get_settings().github_token_parameter
     if not value and name:
         read_at, value = _cached
-        if time.monotonic() - read_at > SERVICE_TOKEN_MAX_AGE:
+        if not value or time.monotonic() - read_at > SERVICE_TOKEN_MAX_AGE:  # monotonic may start near 0
             try:
                 value = _read_parameter(name)
             except Exception as exc:  # SSM, the extension or IAM failing must not fail the user's call

@@ -16,10 +16,9 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from pytest_httpserver import METHOD_ALL, HTTPServer, RequestHandler
-from pytest_httpserver.httpserver import RequestHandlerList
 from werkzeug import Request, Response
 
+from local.fakes.server import FixtureHTTPServer
 from local.template import SHARED
 
 FIXTURES = SHARED / "fixtures"
@@ -316,36 +315,6 @@ def readme_html(markdown: str) -> str:
     out.append('<p>See <a href="LICENSE.md">LICENSE</a> for details.</p>')
     out.append("</article>")
     return "\n".join(out) + "\n"
-
-
-class _Handlers(RequestHandlerList):
-    """Permanent handlers a test adds, then the fixture routes (their catch-all would shadow the former)."""
-
-    def __init__(self, fixture_routes: RequestHandlerList) -> None:
-        super().__init__()
-        self.fixture_routes = fixture_routes
-
-    def match(self, request: Request) -> RequestHandler | None:
-        return super().match(request) or self.fixture_routes.match(request)
-
-
-class FixtureHTTPServer(HTTPServer):
-    """HTTPServer whose fixture routes survive `clear()` and come after every handler a test registers."""
-
-    def __init__(self, port: int = 0) -> None:
-        # Threaded so a test handler that sleeps to simulate a slow GitHub does not stall the next request.
-        super().__init__(host="127.0.0.1", port=port, threaded=True)
-        self.fixture_routes = RequestHandlerList()
-        self.handlers = _Handlers(self.fixture_routes)
-
-    def clear_all_handlers(self) -> None:
-        super().clear_all_handlers()
-        self.handlers = _Handlers(self.fixture_routes)
-
-    def route(self, pattern: str, handler: Callable[[Request], Response]) -> None:
-        request_handler = RequestHandler(self.create_matcher(re.compile(pattern), method=METHOD_ALL))
-        request_handler.respond_with_handler(handler)
-        self.fixture_routes.append(request_handler)
 
 
 class GitHubFake:

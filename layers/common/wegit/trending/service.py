@@ -11,12 +11,13 @@ from urllib.parse import quote
 import requests
 from aws_lambda_powertools.metrics import MetricUnit
 
-from wegit import trending_parser, trending_store
 from wegit.errors import BadRequest, UpstreamUnavailable, WeGitError
 from wegit.http_session import require_requests_session
 from wegit.observability import logger, metrics
 from wegit.settings import get_settings
-from wegit.trending_store import LANGUAGES_KEY, Snapshot
+from wegit.trending import parser as trending_parser
+from wegit.trending import store as trending_store
+from wegit.trending.store import LANGUAGES_KEY, Snapshot
 
 KINDS = ("repositories", "developers")
 SINCE = ("daily", "weekly", "monthly")

@@ -1,0 +1,1 @@
+"""GitHub: the REST client, the credentials a call uses, projections, README HTML and the endpoint service."""
