@@ -66,6 +66,13 @@ def test_layer_is_built_by_makefile_for_arm64():
     assert (ROOT / "layers/common/Makefile").read_text().count("build-CommonLayer:") == 1
 
 
+def test_every_function_is_built_with_its_bytecode():
+    """functions/Makefile adds the Python 3.13 bytecode; SAM's own Python builder would not."""
+    for name, resource in RAW["Resources"].items():
+        if resource["Type"] == "AWS::Serverless::Function":
+            assert resource.get("Metadata") == {"BuildMethod": "makefile", "ContextPath": "functions"}, name
+
+
 def test_api_url_is_an_output_and_stage_a_parameter():
     assert "ApiUrl" in RAW["Outputs"]
     assert "Stage" in RAW["Parameters"]
