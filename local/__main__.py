@@ -1,4 +1,5 @@
-"""Command line of the local stack: `python -m local serve` and `python -m local invoke FUNCTION -e EVENT`."""
+"""Command line of the local stack: `python -m local serve` and `python -m local invoke FUNCTION [-e EVENT]`,
+with `sam local`'s options for the template, parameter overrides and an env-vars file."""
 
 from __future__ import annotations
 
@@ -6,25 +7,60 @@ import argparse
 import contextlib
 import json
 import os
+import re
+import shlex
 import signal
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 from local import openapi
+from local.runtime import DEFAULT_CONCURRENCY, InvocationError
 from local.server import LocalApi
 from local.stack import Stack, say
+from local.template import ROOT, TEMPLATE, load
 
 
 def _truthy(value: str | None) -> bool:
     return (value or "").lower() in ("1", "true", "yes", "on")
 
 
+_LONG_FORM = re.compile(r"^ParameterKey=(?P<key>[^,]+),ParameterValue=(?P<value>.*)$")
+
+
+def parse_parameter_overrides(text: str) -> dict[str, str]:
+    """`sam`'s two spellings: `Key=Value Other=Value` and `ParameterKey=Key,ParameterValue=Value ...`."""
+    overrides: dict[str, str] = {}
+    for item in shlex.split(text):
+        found = _LONG_FORM.match(item)
+        if found:
+            overrides[found["key"]] = found["value"]
+        elif "=" in item:
+            key, _, value = item.partition("=")
+            overrides[key] = value
+        else:
+            raise SystemExit(f"error: parameter override {item!r} is not Key=Value")
+    return overrides
+
+
+def _stack(args: argparse.Namespace, **kwargs: Any) -> Stack:
+    return Stack(
+        offline=args.offline,
+        template=Path(args.template),
+        parameters=parse_parameter_overrides(args.parameter_overrides or ""),
+        env_vars=Path(args.env_vars) if args.env_vars else None,
+        concurrency=args.concurrency,
+        **kwargs,
+    )
+
+
 def serve(args: argparse.Namespace) -> int:
-    with Stack(offline=args.offline, reset=args.reset, attach=False) as stack:
+    with _stack(args, reset=args.reset, attach=False) as stack:
         assert stack.runtime is not None
         try:
-            api = LocalApi(stack.template.functions, stack.runtime, args.port, args.host, pages=openapi.pages())
+            api = LocalApi(stack.template.functions, stack.runtime, args.port, args.host, pages=openapi.pages(),
+                           cors=stack.template.cors, upstream_hint=stack.upstream_hint)  # fmt: skip
         except OSError as exc:
             raise SystemExit(f"cannot listen on {args.host}:{args.port} ({exc.strerror}): is `make dev` already "
                              f"running? Another port: PORT={args.port + 1} make dev") from None  # fmt: skip
@@ -37,16 +73,41 @@ def serve(args: argparse.Namespace) -> int:
         api.start()
         with contextlib.suppress(KeyboardInterrupt):
             stopped.wait()
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C while stopping changes nothing
         say("stopping ...")
         api.stop()
     return 0
 
 
+def read_event(source: str | None) -> Any:
+    """`sam local invoke`'s event: {} without -e, stdin with `-e -`, else the file."""
+    if source is None:
+        return {}
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text()
+    except FileNotFoundError:
+        raise SystemExit(f"error: no event file {source}") from None
+    except OSError as exc:
+        raise SystemExit(f"error: cannot read event file {source}: {exc.strerror}") from None
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise SystemExit(f"error: event {'from stdin' if source == '-' else source} is not JSON: {exc}") from None
+
+
 def invoke(args: argparse.Namespace) -> int:
-    event = json.loads(Path(args.event).read_text()) if args.event else {}
-    with Stack(offline=args.offline, dynamodb_endpoint=args.dynamodb_endpoint) as stack:
+    event = read_event(args.event)
+    known = load(Path(args.template)).functions  # before starting anything: a typo is a one-line error
+    if args.function not in known:
+        raise SystemExit(f"error: no function {args.function!r} in {args.template}; known: {', '.join(sorted(known))}")
+    with _stack(args, dynamodb_endpoint=args.dynamodb_endpoint) as stack:
         assert stack.runtime is not None
-        result = stack.runtime.invoke(args.function, event)
+        try:
+            result = stack.runtime.invoke(args.function, event)
+        except InvocationError as exc:  # what Lambda answers for a function error, as `sam local invoke` prints it
+            error = {"errorMessage": str(exc), "errorType": exc.detail.get("errorType", "Runtime.Error")}
+            print(json.dumps(error))
+            return 1
     print(json.dumps(result, indent=2))
     return 0
 
@@ -55,6 +116,20 @@ def write_openapi(args: argparse.Namespace) -> int:
     openapi.DOCUMENT.write_text(openapi.document())
     say(f"wrote {openapi.DOCUMENT.name}")
     return 0
+
+
+def _sam_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("-t", "--template", default=os.environ.get("TEMPLATE", str(TEMPLATE.relative_to(ROOT))),
+                         help="the SAM template (default template.yaml)")  # fmt: skip
+    command.add_argument("-n", "--env-vars", default=os.environ.get("ENV_VARS") or None,
+                         help='sam local\'s env-vars JSON: {"Parameters": {...}, "FunctionName": {...}}; '
+                         "its values win over everything (also ENV_VARS=file)")  # fmt: skip
+    command.add_argument("--parameter-overrides", default=os.environ.get("PARAMETER_OVERRIDES"),
+                         help="template parameters: 'LogLevel=DEBUG TrendingMaxAgeSeconds=60' "
+                         "(also PARAMETER_OVERRIDES=...)")  # fmt: skip
+    command.add_argument("--concurrency", type=int,
+                         default=int(os.environ.get("CONCURRENCY") or DEFAULT_CONCURRENCY),
+                         help="most warm workers per function (also CONCURRENCY=)")  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,22 +141,27 @@ def main(argv: list[str] | None = None) -> int:
     serve_cmd.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
     serve_cmd.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     serve_cmd.add_argument("--reset", action="store_true", default=_truthy(os.environ.get("RESET")),
-                           help="wipe the local DynamoDB data first (also RESET=1)")  # fmt: skip
+                           help="wipe the local DynamoDB data in use first (also RESET=1)")  # fmt: skip
+    _sam_options(serve_cmd)
     serve_cmd.set_defaults(run=serve)
-    invoke_cmd = commands.add_parser("invoke", help="invoke one function with an event file, as `sam local invoke`")
+    invoke_cmd = commands.add_parser("invoke", help="invoke one function with an event, as `sam local invoke`")
     invoke_cmd.add_argument("function", help="logical id in template.yaml, e.g. HealthCheckFunction")
-    invoke_cmd.add_argument("-e", "--event", help="event JSON file, e.g. events/health_check.json")
+    invoke_cmd.add_argument("-e", "--event", help="event JSON file, `-` for stdin; without it an empty event {}")
     invoke_cmd.add_argument("--dynamodb-endpoint", default=os.environ.get("DYNAMODB_ENDPOINT"),
                             help="this DynamoDB instead of the running stack's or a new one")  # fmt: skip
+    _sam_options(invoke_cmd)
     invoke_cmd.set_defaults(run=invoke)
     openapi_cmd = commands.add_parser("openapi", help="write openapi.json, merged from every function's resolver")
     openapi_cmd.set_defaults(run=write_openapi)
     args = parser.parse_args(argv)
     try:
         return int(args.run(args))
-    except KeyError as exc:
+    except KeyError as exc:  # an unknown parameter override
         print(f"error: {exc.args[0]}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C while starting: everything started is stopped by the `with` blocks
+        say("stopped")
+        return 130
 
 
 if __name__ == "__main__":

@@ -1,13 +1,17 @@
-"""Warm, isolated execution environments for the template's functions, one worker process each."""
+"""Warm, isolated execution environments for the template's functions: worker processes that scale out
+like Lambda (one request at a time each, more started on demand up to a concurrency, reused warm), with
+Lambda's function timeout and response payload limit."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import os
+import queue
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -17,10 +21,14 @@ from local.template import LAYER_DIR, FunctionSpec
 WORKER = Path(__file__).with_name("worker.py")
 # Only what any process needs; the rest of the developer's environment is not the function's.
 _PASSTHROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE")
+# Lambda's limit on a synchronous invocation's response, in bytes, as its error message states it.
+RESPONSE_LIMIT = 6_291_556
+INIT_TIMEOUT = 10.0  # seconds Lambda gives a function's initialisation
+DEFAULT_CONCURRENCY = 10
 
 
 class InvocationError(RuntimeError):
-    """The function raised, failed to initialise, or timed out."""
+    """The function raised, failed to initialise, timed out, crashed or answered too much."""
 
     def __init__(self, message: str, detail: dict[str, Any] | None = None) -> None:
         super().__init__(message)
@@ -52,77 +60,152 @@ def function_environment(spec: FunctionSpec, overrides: dict[str, str]) -> dict[
 
 
 class Worker:
-    """One warm execution environment: one request at a time, like Lambda."""
+    """One execution environment: a process that imported the handler and serves one request at a time."""
 
-    def __init__(self, spec: FunctionSpec, overrides: dict[str, str], log: Path | None = None) -> None:
+    def __init__(self, spec: FunctionSpec, env: dict[str, str], log: Path | None = None) -> None:
         self.spec = spec
-        self.overrides = overrides
-        self.log = log
-        self.process: subprocess.Popen[str] | None = None
-        self.lock = threading.Lock()
+        with contextlib.ExitStack() as files:
+            stderr = files.enter_context(log.open("a")) if log else None
+            self.process = subprocess.Popen(
+                [sys.executable, str(WORKER)],
+                env=env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                text=True,
+                cwd=spec.code_uri,
+            )
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._read, name=f"{spec.name}-reader", daemon=True).start()
+        # The worker says when its init is done, so the function's Timeout counts the handler only.
+        if not self._next(INIT_TIMEOUT):
+            self.kill()
+            raise InvocationError(f"{spec.name} did not initialise in {INIT_TIMEOUT:.0f} s")
 
-    def _ensure_started(self) -> subprocess.Popen[str]:
-        if self.process is None or self.process.poll() is not None:
-            with contextlib.ExitStack() as files:
-                stderr = files.enter_context(self.log.open("a")) if self.log else None
-                self.process = subprocess.Popen(
-                    [sys.executable, str(WORKER)],
-                    env=function_environment(self.spec, self.overrides),
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    stderr=stderr,
-                    text=True,
-                    cwd=self.spec.code_uri,
-                )
-        return self.process
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.put(line)
+        self.lines.put("")  # end of file: the process exited
 
-    def invoke(self, event: dict[str, Any], request_id: str | None = None) -> Any:
-        with self.lock:
-            process = self._ensure_started()
-            assert process.stdin is not None and process.stdout is not None
-            process.stdin.write(json.dumps({"event": event, "requestId": request_id or str(uuid.uuid4())}) + "\n")
-            process.stdin.flush()
-            reply: list[str] = []
-            reader = threading.Thread(target=lambda: reply.append(process.stdout.readline()), daemon=True)  # type: ignore[union-attr]
-            reader.start()
-            reader.join(self.spec.timeout)
-            if not reply or not reply[0]:
-                self._kill()
-                raise InvocationError(f"{self.spec.name} timed out or crashed after {self.spec.timeout} s")
-            answer = json.loads(reply[0])
-            if "error" in answer:
-                raise InvocationError(f"{self.spec.name} failed: {answer['error']['errorMessage']}", answer["error"])
-            return answer["result"]
+    def _next(self, timeout: float) -> str | None:
+        """The worker's next line; "" if it exited, None if it said nothing in time."""
+        try:
+            return self.lines.get(timeout=timeout)
+        except queue.Empty:
+            return None
 
-    def _kill(self) -> None:
-        if self.process is not None:
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def invoke(self, event: Any, request_id: str) -> Any:
+        assert self.process.stdin is not None
+        try:
+            self.process.stdin.write(json.dumps({"event": event, "requestId": request_id}) + "\n")
+            self.process.stdin.flush()
+        except OSError:
+            pass  # it died between invocations; reading says how
+        reply = self._next(self.spec.timeout)
+        if reply is None:
+            self.kill()
+            raise InvocationError(f"{self.spec.name}: Task timed out after {self.spec.timeout:.2f} seconds")
+        if not reply:
+            code = self.process.wait()
+            raise InvocationError(f"{self.spec.name}: Runtime exited with error: exit status {code}")
+        if len(reply) - 1 > RESPONSE_LIMIT:  # the line is JSON with ensure_ascii: characters are bytes
+            raise InvocationError(
+                f"{self.spec.name}: Response payload size ({len(reply) - 1} bytes) exceeded maximum allowed "
+                f"payload size ({RESPONSE_LIMIT} bytes)."
+            )
+        answer = json.loads(reply)
+        if "error" in answer:
+            raise InvocationError(f"{self.spec.name} failed: {answer['error']['errorMessage']}", answer["error"])
+        return answer["result"]
+
+    def kill(self) -> None:
+        if self.alive():
             self.process.kill()
-            self.process.wait()
-            self.process = None
+        self.process.wait()
 
-    def stop(self) -> None:
+    def close(self) -> None:
+        """Ask it to exit: its stdin closes and it ends its loop (or is killed later by `Runtime.stop`)."""
+        with contextlib.suppress(OSError):
+            assert self.process.stdin is not None
+            self.process.stdin.close()
+
+
+class Pool:
+    """A function's execution environments: idle ones reused (the most recent first, as Lambda tends to),
+    a new one started when all are busy, at most `concurrency` at once (then a request waits its turn)."""
+
+    def __init__(self, spec: FunctionSpec, env: dict[str, str], log: Path | None, concurrency: int) -> None:
+        self.spec = spec
+        self.env = env
+        self.log = log
+        self.slots = threading.BoundedSemaphore(concurrency)
+        self.lock = threading.Lock()
+        self.idle: list[Worker] = []
+        self.workers: set[Worker] = set()
+
+    def invoke(self, event: Any, request_id: str) -> Any:
+        with self.slots:
+            worker = self._take()
+            try:
+                return worker.invoke(event, request_id)
+            finally:
+                with self.lock:
+                    if worker.alive() and worker in self.workers:
+                        self.idle.append(worker)
+                    else:
+                        self.workers.discard(worker)
+
+    def _take(self) -> Worker:
         with self.lock:
-            if self.process is not None and self.process.poll() is None:
-                assert self.process.stdin is not None
-                self.process.stdin.close()
-                try:
-                    self.process.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    self.process.kill()
-            self.process = None
+            while self.idle:
+                worker = self.idle.pop()
+                if worker.alive():
+                    return worker
+                self.workers.discard(worker)
+        worker = Worker(self.spec, self.env, self.log)  # outside the lock: a cold start delays no one else
+        with self.lock:
+            self.workers.add(worker)
+        return worker
+
+    def drain(self) -> list[Worker]:
+        with self.lock:
+            workers, self.workers, self.idle = list(self.workers), set(), []
+        return workers
 
 
 class Runtime:
-    """A worker per function, started on first use and kept warm."""
+    """A pool per function. `overrides` go to every function, `function_overrides[name]` to one (last)."""
 
-    def __init__(self, functions: dict[str, FunctionSpec], overrides: dict[str, str], log: Path | None = None) -> None:
-        self.workers = {name: Worker(spec, overrides, log) for name, spec in functions.items()}
+    def __init__(
+        self,
+        functions: dict[str, FunctionSpec],
+        overrides: dict[str, str],
+        log: Path | None = None,
+        function_overrides: dict[str, dict[str, str]] | None = None,
+        concurrency: int = DEFAULT_CONCURRENCY,
+    ) -> None:
+        own = function_overrides or {}
+        self.pools = {
+            name: Pool(spec, {**function_environment(spec, overrides), **own.get(name, {})}, log, concurrency)
+            for name, spec in functions.items()
+        }
 
-    def invoke(self, function: str, event: dict[str, Any], request_id: str | None = None) -> Any:
-        if function not in self.workers:
-            raise KeyError(f"no function {function!r} in template.yaml; known: {', '.join(sorted(self.workers))}")
-        return self.workers[function].invoke(event, request_id)
+    def invoke(self, function: str, event: Any, request_id: str | None = None) -> Any:
+        if function not in self.pools:
+            raise KeyError(f"no function {function!r} in template.yaml; known: {', '.join(sorted(self.pools))}")
+        return self.pools[function].invoke(event, request_id or str(uuid.uuid4()))
 
-    def stop(self) -> None:
-        for worker in self.workers.values():
-            worker.stop()
+    def stop(self, grace: float = 2.0) -> None:
+        """Close every worker's stdin, give them `grace` seconds together to exit, then kill the rest."""
+        workers = [worker for pool in self.pools.values() for worker in pool.drain()]
+        for worker in workers:
+            worker.close()
+        deadline = time.monotonic() + grace
+        for worker in workers:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                worker.process.wait(timeout=max(0.0, deadline - time.monotonic()))
+            worker.kill()

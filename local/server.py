@@ -11,15 +11,18 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from fnmatch import fnmatchcase
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from local.runtime import InvocationError, Runtime
-from local.template import FunctionSpec, Route
+from local.template import Cors, FunctionSpec, Route
 
 # A local-only page: (status, content type, body) for a GET path the template does not route.
 LocalPage = Callable[[], tuple[int, str, bytes]]
+Log = Callable[[str], None]
 
 
 def http_api_event(
@@ -71,6 +74,21 @@ def http_api_event(
     return event
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # The default backlog (5) drops connections under a 50-client load; the kernel caps this at somaxconn.
+    request_queue_size = 1024
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], log: Log) -> None:
+        self.log = log
+        super().__init__(address, handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A connection that failed outside a request (reset while reading it, ...): one line, no traceback."""
+        error = sys.exc_info()[1]
+        self.log(f"connection from {client_address[0]} failed: {type(error).__name__}: {error}")
+
+
 class LocalApi:
     def __init__(
         self,
@@ -79,14 +97,19 @@ class LocalApi:
         port: int,
         host: str = "127.0.0.1",
         pages: dict[str, LocalPage] | None = None,
-        log: Callable[[str], None] | None = None,
+        log: Log | None = None,
+        cors: Cors | None = None,
+        upstream_hint: Callable[[], str | None] | None = None,
     ) -> None:
+        """`cors` is the HttpApi's CorsConfiguration; `upstream_hint()` is added to a 502's message (the
+        stack says why GitHub may be failing)."""
         self.routes = [(route, spec) for spec in functions.values() for route in spec.routes]
         self.runtime = runtime
         self.pages = pages or {}
         self.log = log or (lambda line: print(line, file=sys.stderr, flush=True))
-        self.httpd = ThreadingHTTPServer((host, port), self._handler_class())
-        self.httpd.daemon_threads = True
+        self.cors = cors
+        self.upstream_hint = upstream_hint or (lambda: None)
+        self.httpd = _Server((host, port), self._handler_class(), self.log)
         self._thread: threading.Thread | None = None
 
     @property
@@ -111,10 +134,17 @@ class LocalApi:
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # one line per request is written by _serve instead
 
-            def do_GET(self) -> None:
-                api._serve(self)
+            def __getattr__(self, name: str) -> Any:
+                if name.startswith("do_"):  # every method, even one HTTP has no name for, is routed (or 404)
+                    return lambda: api._serve(self)
+                raise AttributeError(name)
 
-            do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_GET
+            def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+                """A request too malformed to route: JSON like every other answer, never an HTML page."""
+                self.close_connection = True
+                payload = json.dumps({"message": message or HTTPStatus(code).phrase}).encode()
+                api._send(self, code, {"Content-Type": "application/json"}, payload)
+                api.log(f"{self.command or '-'} - - {code} ({message or HTTPStatus(code).phrase})")
 
         return Handler
 
@@ -122,40 +152,67 @@ class LocalApi:
         started = time.perf_counter()
         method = request.command
         path = urlsplit(request.path).path
-        length = int(request.headers.get("Content-Length") or 0)
-        body = request.rfile.read(length) if length else b""
-        found = self.match(method, path)
-        function = found[1].name if found else "-"
-        headers: dict[str, str] = {}
+        function = "-"
+        origin = request.headers.get("Origin")
+        status = 0
+        try:
+            length = int(request.headers.get("Content-Length") or 0)
+            body = request.rfile.read(length) if length else b""
+            asked = request.headers.get("Access-Control-Request-Method")
+            if self.cors and origin and asked and method == "OPTIONS":  # a preflight, whatever the path
+                requested_headers = request.headers.get("Access-Control-Request-Headers", "")
+                status, headers, payload = 204, preflight_headers(self.cors, origin, asked, requested_headers), b""
+            else:
+                found = self.match(method, path)
+                function = found[1].name if found else "-"
+                status, headers, payload = self._answer(request, method, path, body, found)
+                headers = with_cors(self.cors, origin, headers)
+            self._send(request, status, headers, payload)
+            outcome = ""
+        except (BrokenPipeError, ConnectionResetError):
+            request.close_connection = True
+            outcome = " (client disconnected)"
+        # The path only: a query string may hold a token (`/developers?token=`), and logs never hold secrets.
+        elapsed = (time.perf_counter() - started) * 1000
+        self.log(f"{method} {path} {function} {status or '-'} {elapsed:.1f} ms{outcome}")
+
+    def _answer(
+        self,
+        request: BaseHTTPRequestHandler,
+        method: str,
+        path: str,
+        body: bytes,
+        found: tuple[Route, FunctionSpec, dict[str, str]] | None,
+    ) -> tuple[int, dict[str, str], bytes]:
         if found is None and method == "GET" and path in self.pages:
             status, content_type, payload = self.pages[path]()
-            headers["Content-Type"] = content_type
-        elif found is None:
-            status, payload = 404, b'{"message":"Not Found"}'
-            headers["Content-Type"] = "application/json"
-        else:
-            route, spec, params = found
-            host = request.headers.get("Host", "127.0.0.1")
-            event = http_api_event(method, request.path, dict(request.headers.items()), body, route, params, host)
-            try:
-                result = self.runtime.invoke(spec.name, event, event["requestContext"]["requestId"])
-                status, headers, payload = _http_response(result)
-            except InvocationError as exc:
-                self.log(f"{spec.name} error: {exc}\n{exc.detail.get('trace', '')}".rstrip())
-                status, payload = 500, b'{"message":"Internal Server Error"}'
-                headers = {"Content-Type": "application/json"}
-        headers.setdefault("Access-Control-Allow-Origin", "*")
-        headers.setdefault("Access-Control-Expose-Headers", "Max-Page, Retry-After")
+            return status, {"Content-Type": content_type}, payload
+        if found is None:
+            return 404, {"Content-Type": "application/json"}, b'{"message":"Not Found"}'
+        route, spec, params = found
+        host = request.headers.get("Host", "127.0.0.1")
+        event = http_api_event(method, request.path, dict(request.headers.items()), body, route, params, host)
+        try:
+            result = self.runtime.invoke(spec.name, event, event["requestContext"]["requestId"])
+        except InvocationError as exc:
+            self.log(f"{exc}\n{exc.detail.get('trace', '')}".rstrip())
+            return 500, {"Content-Type": "application/json"}, b'{"message":"Internal Server Error"}'
+        status, headers, payload = _http_response(result)
+        hint = self.upstream_hint() if status == 502 else None
+        if hint:
+            payload = _with_hint(payload, hint)
+        return status, headers, payload
+
+    @staticmethod
+    def _send(request: BaseHTTPRequestHandler, status: int, headers: dict[str, str], payload: bytes) -> None:
         request.send_response(status)
         for key, value in headers.items():
             request.send_header(key, value)
         request.send_header("Content-Length", str(len(payload)))
         request.end_headers()
-        if method != "HEAD":
+        if request.command != "HEAD":
             request.wfile.write(payload)
-        elapsed = (time.perf_counter() - started) * 1000
-        # The path only: a query string may hold a token (`/developers?token=`), and logs never hold secrets.
-        self.log(f"{method} {path} {function} {status} {elapsed:.1f} ms")
+        request.wfile.flush()
 
     def start(self) -> LocalApi:
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
@@ -165,6 +222,66 @@ class LocalApi:
     def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+# -- API Gateway's CORS, from the HttpApi's CorsConfiguration ----------------------------------------------
+
+
+def _allowed_origin(cors: Cors, origin: str | None) -> str | None:
+    """The Access-Control-Allow-Origin value for this origin, None when it is not allowed."""
+    if not origin:
+        return None
+    if "*" in cors.allow_origins:
+        return "*"
+    return origin if any(fnmatchcase(origin, allowed) for allowed in cors.allow_origins) else None
+
+
+def preflight_headers(cors: Cors, origin: str, method: str, requested_headers: str) -> dict[str, str]:
+    """The headers of API Gateway's 204 to a preflight; none when the origin, the method or a requested
+    header is not allowed (the browser then blocks the call)."""
+    allowed_origin = _allowed_origin(cors, origin)
+    methods = {allowed.upper() for allowed in cors.allow_methods}
+    allowed_headers = {allowed.lower() for allowed in cors.allow_headers}
+    asked = {header.strip().lower() for header in requested_headers.split(",") if header.strip()}
+    if allowed_origin is None or ("*" not in methods and method.upper() not in methods):
+        return {}
+    if "*" not in allowed_headers and not asked <= allowed_headers:
+        return {}
+    headers = {"access-control-allow-origin": allowed_origin}
+    if cors.allow_credentials:
+        headers["access-control-allow-credentials"] = "true"
+    if cors.allow_headers:
+        headers["access-control-allow-headers"] = ",".join(header.lower() for header in cors.allow_headers)
+    headers["access-control-allow-methods"] = ",".join(cors.allow_methods)
+    if cors.max_age is not None:
+        headers["access-control-max-age"] = str(cors.max_age)
+    return headers
+
+
+def with_cors(cors: Cors | None, origin: str | None, headers: dict[str, str]) -> dict[str, str]:
+    """An answer as API Gateway sends it: the function's own Access-Control-* headers ignored, and the
+    configured ones added when the request comes from an allowed origin."""
+    if cors is None:
+        return headers
+    headers = {key: value for key, value in headers.items() if not key.lower().startswith("access-control-")}
+    allowed_origin = _allowed_origin(cors, origin)
+    if allowed_origin is None:
+        return headers
+    headers["access-control-allow-origin"] = allowed_origin
+    if cors.allow_credentials:
+        headers["access-control-allow-credentials"] = "true"
+    if cors.expose_headers:
+        headers["access-control-expose-headers"] = ",".join(cors.expose_headers)
+    return headers
+
+
+def _with_hint(payload: bytes, hint: str) -> bytes:
+    try:
+        body = json.loads(payload)
+        body["message"] = f"{body['message']}; {hint}"
+        return json.dumps(body).encode()
+    except (ValueError, TypeError, KeyError):
+        return payload
 
 
 def _http_response(result: Any) -> tuple[int, dict[str, str], bytes]:

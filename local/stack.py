@@ -6,23 +6,39 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import sys
+import threading
 import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from local.dynamodb import DynamoDBLocal, create_tables
-from local.runtime import Runtime
-from local.template import ROOT, Template, load
+from local.runtime import DEFAULT_CONCURRENCY, Runtime
+from local.template import ROOT, TEMPLATE, Template, load
 
 STATE_DIR = ROOT / ".local"
-DATA_DIR = STATE_DIR / "dynamodb"
 RUNNING = STATE_DIR / "running.json"
+NO_NETWORK_HINT = "no network? `OFFLINE=1 make dev` serves GitHub from recorded data"
 
 
 def say(message: str) -> None:
     print(f"[local] {message}", file=sys.stderr, flush=True)
+
+
+def data_dir(state_dir: Path, offline: bool) -> Path:
+    """DynamoDB Local's folder: offline runs keep theirs apart, so recorded pages never look real online."""
+    return state_dir / ("dynamodb-offline" if offline else "dynamodb")
+
+
+def port_setting(name: str) -> int:
+    """A port from the environment (`DYNAMODB_PORT=8000`); unset or 0 means a free port."""
+    value = os.environ.get(name, "").strip()
+    if value and not value.isdigit():
+        raise SystemExit(f"{name}={value!r} is not a port number")
+    return int(value or 0)
 
 
 def _alive(endpoint: str) -> bool:
@@ -33,6 +49,33 @@ def _alive(endpoint: str) -> bool:
     except OSError:
         return False
     return True
+
+
+def reachable(url: str, timeout: float = 2.0) -> bool:
+    """Whether a TCP connection to the URL's host opens (DNS included) within `timeout` seconds."""
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname or "", port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def read_env_vars(path: Path | None) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """`sam local`'s env-vars file: {"Parameters": {every function}, "FunctionLogicalId": {that one}}."""
+    if path is None:
+        return {}, {}
+    try:
+        document = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise SystemExit(f"error: no env-vars file {path}") from None
+    except ValueError as exc:
+        raise SystemExit(f"error: env-vars file {path} is not JSON: {exc}") from None
+    if not isinstance(document, dict) or not all(isinstance(value, dict) for value in document.values()):
+        raise SystemExit(f'error: env-vars file {path} must be {{"Parameters": {{...}}, "FunctionName": {{...}}}}')
+    everyone = {key: str(value) for key, value in document.pop("Parameters", {}).items()}
+    return everyone, {name: {key: str(value) for key, value in values.items()} for name, values in document.items()}
 
 
 class Stack:
@@ -46,21 +89,39 @@ class Stack:
         environment: dict[str, str] | None = None,
         function_log: Path | None = None,
         attach: bool = True,
+        template: Path = TEMPLATE,
+        parameters: dict[str, str] | None = None,
+        env_vars: Path | None = None,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        state_dir: Path = STATE_DIR,
     ) -> None:
-        """`environment` is set in every function last; `function_log` takes what functions print."""
+        """`environment` is set in every function after the stack's own settings; the env-vars file's values
+        come last, as in `sam local`. `parameters` override the template's; `function_log` takes what
+        functions print."""
         self.offline = offline
         self.reset = reset
         self.persist = persist
         self.dynamodb_endpoint = dynamodb_endpoint
-        self.template: Template = load(overrides={"Stage": "local"})
+        self.template: Template = load(template, overrides={"Stage": "local", **(parameters or {})})
+        self.env_vars = read_env_vars(env_vars)
+        unknown = sorted(set(self.env_vars[1]) - set(self.template.functions))
+        if unknown:
+            raise SystemExit(f"error: env-vars file names no function of {template.name}: {', '.join(unknown)}")
         self.dynamodb: DynamoDBLocal | None = None
         self.fakes: Any = github_fake
         self.owns_fakes = github_fake is None
         self.environment = environment or {}
         self.function_log = function_log
         self.attach = attach
+        self.concurrency = concurrency
+        self.state_dir = state_dir
         self.runtime: Runtime | None = None
         self.owns_state = False
+        self.github_unreachable = threading.Event()
+
+    @property
+    def running_file(self) -> Path:
+        return self.state_dir / RUNNING.name
 
     def start(self) -> Stack:
         wanted = self.attach and self.dynamodb_endpoint is None and not self.reset
@@ -70,14 +131,8 @@ class Stack:
             self.dynamodb_endpoint = attached["dynamodb"]
             self.offline = self.offline or bool(attached.get("github_api"))
         if self.dynamodb_endpoint is None:
-            if self.reset and DATA_DIR.exists():
-                shutil.rmtree(DATA_DIR)
-                say("wiped local data")
-            self.dynamodb = DynamoDBLocal(data_dir=DATA_DIR if self.persist else None)
-            say("starting DynamoDB Local ...")
-            self.dynamodb.start()
-            self.dynamodb_endpoint = self.dynamodb.endpoint
-            say(f"DynamoDB Local on {self.dynamodb_endpoint}")
+            self._start_dynamodb()
+        assert self.dynamodb_endpoint is not None
         client = DynamoDBLocal.client_for(self.dynamodb_endpoint)
         created = create_tables(client, self.template.tables, self.template.table_names())
         say(f"tables: {', '.join(self.template.table_names().values())} (created now: {', '.join(created) or 'none'})")
@@ -90,30 +145,68 @@ class Stack:
         elif self.offline:
             from local.fakes.github import GitHubFake  # dev-only dependency, loaded only when asked for
 
-            self.fakes = GitHubFake().start()
+            self.fakes = GitHubFake().start(port_setting("GITHUB_PORT"))
             overrides.update(GITHUB_API_URL=self.fakes.api_url, GITHUB_WEB_URL=self.fakes.web_url)
             say(f"OFFLINE: GitHub answered from fixtures at {self.fakes.api_url}")
         if "GITHUB_API_URL" in overrides:
             overrides["TRENDING_PACE_SECONDS"] = "0"  # politeness is owed to github.com, not to a local fake
         elif os.environ.get("GITHUB_TOKEN"):
             overrides["GITHUB_TOKEN"] = os.environ["GITHUB_TOKEN"]  # the real GitHub only, never a fake
-        overrides.update(self.environment)
-        self.runtime = Runtime(self.template.functions, overrides, self.function_log)
+        everyone, per_function = self.env_vars
+        overrides.update({**self.environment, **everyone})
+        self.runtime = Runtime(self.template.functions, overrides, self.function_log, per_function, self.concurrency)
+        if self.fakes is None:
+            self._probe_github()
         return self
 
+    def data_folder(self) -> Path:
+        """The DynamoDB data folder this stack uses (offline and online apart), wiped first with `reset`."""
+        folder = data_dir(self.state_dir, self.offline)
+        if self.reset and folder.exists():
+            shutil.rmtree(folder)
+            say(f"wiped {folder}")
+        return folder
+
+    def _start_dynamodb(self) -> None:
+        folder = self.data_folder()
+        self.dynamodb = DynamoDBLocal(port=port_setting("DYNAMODB_PORT"), data_dir=folder if self.persist else None)
+        say("starting DynamoDB Local ...")
+        self.dynamodb.start()
+        self.dynamodb_endpoint = self.dynamodb.endpoint
+        kept = f", data in {folder}" if self.persist else ", in memory"
+        say(f"DynamoDB Local on {self.dynamodb_endpoint}{kept}")
+
+    def _probe_github(self) -> None:
+        """In the background, so startup does not wait: can the functions reach GitHub? If not, say so once."""
+        assert self.runtime is not None
+        urls = {pool.env.get("GITHUB_API_URL", "") for pool in self.runtime.pools.values()} - {""}
+
+        def probe() -> None:
+            down = sorted(url for url in urls if not reachable(url))
+            if down:
+                self.github_unreachable.set()
+                say(f"{', '.join(down)} is unreachable: GitHub-backed calls will answer 502; {NO_NETWORK_HINT}")
+
+        threading.Thread(target=probe, name="github-probe", daemon=True).start()
+
+    def upstream_hint(self) -> str | None:
+        """What the local API adds to a 502 while GitHub is unreachable."""
+        return NO_NETWORK_HINT if self.github_unreachable.is_set() else None
+
     def _attach(self) -> dict[str, str] | None:
-        if not RUNNING.exists():
+        if not self.running_file.exists():
             return None
-        state: dict[str, str] = json.loads(RUNNING.read_text())
+        state: dict[str, str] = json.loads(self.running_file.read_text())
         return state if _alive(state["dynamodb"]) else None
 
     def publish(self, api_url: str) -> None:
         """Let `python -m local invoke` in another shell use this stack's DynamoDB and fakes."""
-        STATE_DIR.mkdir(exist_ok=True)
-        state = {"dynamodb": self.dynamodb_endpoint, "api": api_url}
+        self.state_dir.mkdir(exist_ok=True)
+        state: dict[str, Any] = {"api": api_url, "dynamodb": self.dynamodb_endpoint, "pid": os.getpid()}
+        state["data"] = str(data_dir(self.state_dir, self.offline)) if self.dynamodb and self.persist else None
         if self.fakes is not None:
             state.update(github_api=self.fakes.api_url, github_web=self.fakes.web_url)
-        RUNNING.write_text(json.dumps(state))
+        self.running_file.write_text(json.dumps(state, indent=2))
         self.owns_state = True
 
     def stop(self) -> None:
@@ -124,7 +217,7 @@ class Stack:
         if self.dynamodb is not None:
             self.dynamodb.stop()
         if self.owns_state:
-            RUNNING.unlink(missing_ok=True)
+            self.running_file.unlink(missing_ok=True)
 
     def __enter__(self) -> Stack:
         try:

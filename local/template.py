@@ -61,11 +61,24 @@ class FunctionSpec:
     schedules: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Cors:
+    """The HttpApi's CorsConfiguration, as API Gateway applies it."""
+
+    allow_origins: tuple[str, ...] = ()
+    allow_methods: tuple[str, ...] = ()
+    allow_headers: tuple[str, ...] = ()
+    expose_headers: tuple[str, ...] = ()
+    max_age: int | None = None
+    allow_credentials: bool = False
+
+
 @dataclass
 class Template:
     parameters: dict[str, str]
     functions: dict[str, FunctionSpec]
     tables: dict[str, dict[str, Any]]
+    cors: Cors | None = None
 
     def table_names(self) -> dict[str, str]:
         """Local physical name of every table: its logical id (a deployed stack gets generated names)."""
@@ -130,10 +143,40 @@ def read(path: Path = TEMPLATE) -> dict[str, Any]:
     return doc
 
 
+def _cors(resources: dict[str, Any], refs: dict[str, str], conditions: dict[str, Any]) -> Cors | None:
+    """The first HttpApi's CorsConfiguration (`true` = allow any origin, as SAM expands it)."""
+    for resource in resources.values():
+        if resource["Type"] != "AWS::Serverless::HttpApi":
+            continue
+        config = resource.get("Properties", {}).get("CorsConfiguration")
+        if config is True:
+            return Cors(allow_origins=("*",), allow_methods=("*",), allow_headers=("*",))
+        if not config:
+            return None
+
+        def values(key: str, config: dict[str, Any] = config) -> tuple[str, ...]:
+            return tuple(_resolve(item, refs, conditions) for item in config.get(key, []))
+
+        max_age = config.get("MaxAge")
+        return Cors(
+            allow_origins=values("AllowOrigins"),
+            allow_methods=values("AllowMethods"),
+            allow_headers=values("AllowHeaders"),
+            expose_headers=values("ExposeHeaders"),
+            max_age=int(_resolve(max_age, refs, conditions)) if max_age is not None else None,
+            allow_credentials=_resolve(config.get("AllowCredentials", False), refs, conditions).lower() == "true",
+        )
+    return None
+
+
 def load(path: Path = TEMPLATE, overrides: dict[str, str] | None = None) -> Template:
+    """The template with its parameters' defaults, then `overrides` (an unknown name is an error)."""
     doc = read(path)
     resources: dict[str, Any] = doc.get("Resources", {})
     parameters = {name: str(spec.get("Default", "")) for name, spec in doc.get("Parameters", {}).items()}
+    unknown = sorted(set(overrides or {}) - set(parameters))
+    if unknown:
+        raise KeyError(f"no parameter {', '.join(unknown)} in {path.name}; known: {', '.join(sorted(parameters))}")
     parameters.update(overrides or {})
     tables = {n: r["Properties"] for n, r in resources.items() if r["Type"] == "AWS::DynamoDB::Table"}
     refs = {
@@ -156,7 +199,7 @@ def load(path: Path = TEMPLATE, overrides: dict[str, str] | None = None) -> Temp
         variables = {**global_env, **props.get("Environment", {}).get("Variables", {})}
         spec = FunctionSpec(
             name=name,
-            code_uri=(path.parent / props["CodeUri"]).resolve(),
+            code_uri=(path.parent / props.get("CodeUri", globals_fn.get("CodeUri", "."))).resolve(),
             handler=props.get("Handler", globals_fn.get("Handler", "app.lambda_handler")),
             timeout=int(props.get("Timeout", globals_fn.get("Timeout", 3))),
             memory=int(props.get("MemorySize", globals_fn.get("MemorySize", 128))),
@@ -168,4 +211,4 @@ def load(path: Path = TEMPLATE, overrides: dict[str, str] | None = None) -> Temp
             elif event["Type"] == "Schedule":
                 spec.schedules.append(_resolve(event["Properties"]["Schedule"], refs, conditions))
         functions[name] = spec
-    return Template(parameters=parameters, functions=functions, tables=tables)
+    return Template(parameters, functions, tables, _cors(resources, refs, conditions))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import signal
 import sys
 import time
 import traceback
@@ -30,7 +31,13 @@ class LambdaContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
+def _error(exc: BaseException) -> dict[str, Any]:
+    return {"errorType": type(exc).__name__, "errorMessage": str(exc), "trace": traceback.format_exc()}
+
+
 def main() -> None:
+    # Ctrl-C in a terminal reaches the whole process group; the stack stops its workers itself, quietly.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # The protocol owns the real stdout; everything the function prints goes to stderr (the stack's log).
     channel = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)
@@ -43,7 +50,8 @@ def main() -> None:
     try:
         handler = getattr(importlib.import_module(module_name), attribute)
     except Exception as exc:  # reported on every invocation, as Lambda reports an init error
-        init_error = {"errorType": type(exc).__name__, "errorMessage": str(exc), "trace": traceback.format_exc()}
+        init_error = _error(exc)
+    channel.write(json.dumps({"ready": init_error is None}) + "\n")
     for line in sys.stdin:
         request = json.loads(line)
         if init_error is not None:
@@ -51,11 +59,10 @@ def main() -> None:
             continue
         context = LambdaContext(request["requestId"], int(os.environ["AWS_LAMBDA_FUNCTION_TIMEOUT"]))
         try:
-            result = handler(request["event"], context)
-            channel.write(json.dumps({"result": result}) + "\n")
-        except Exception as exc:
-            error = {"errorType": type(exc).__name__, "errorMessage": str(exc), "trace": traceback.format_exc()}
-            channel.write(json.dumps({"error": error}) + "\n")
+            reply = json.dumps({"result": handler(request["event"], context)})
+        except Exception as exc:  # the handler raised, or returned what JSON cannot hold
+            reply = json.dumps({"error": _error(exc)})
+        channel.write(reply + "\n")
 
 
 if __name__ == "__main__":

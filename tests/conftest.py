@@ -64,7 +64,9 @@ def stack(dynamodb: DynamoDBLocal, github_server: GitHubFake, function_log: Path
 @pytest.fixture(scope="session")
 def api(stack: Stack) -> Iterator[LocalApi]:
     assert stack.runtime is not None
-    local_api = LocalApi(stack.template.functions, stack.runtime, port=0, log=lambda line: None).start()
+    local_api = LocalApi(
+        stack.template.functions, stack.runtime, port=0, log=lambda line: None, cors=stack.template.cors
+    ).start()
     yield local_api
     local_api.stop()
 
