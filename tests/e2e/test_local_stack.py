@@ -154,8 +154,10 @@ def test_concurrent_slow_requests_scale_out_and_workers_stay_warm(limits: Served
             answers = list(pool.map(slow, range(20)))
         rounds.append((time.monotonic() - started, {answer["pid"] for answer in answers}))
     (first, cold), (second, warm) = rounds
-    assert first < 4.0, f"20 requests of 1 s took {first:.1f} s: they queued"  # one at a time: 20 s
-    assert second < 2.0, f"warm: {second:.1f} s"
+    # One at a time would take 20 s. Cold, 20 processes start at once (seconds on a busy 2-core machine);
+    # warm, the 20 requests take about one request's time.
+    assert first < 12.0, f"20 cold requests of 1 s took {first:.1f} s: they queued"
+    assert second < 2.5, f"20 warm requests of 1 s took {second:.1f} s"
     assert len(cold) == 20
     assert warm <= cold  # reused, not started again
 
