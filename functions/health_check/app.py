@@ -5,7 +5,7 @@ from __future__ import annotations
 from wegit import __version__
 from wegit.api import entry_point, make_resolver
 
-app = make_resolver()
+app = make_resolver(validation=False)  # no parameters: nothing to validate
 
 
 @app.get("/health-check")

@@ -1,34 +1,24 @@
 """The built artifacts on the runtime's Python: every handler imported by Python 3.13 from the `sam build` output
-with only what Lambda provides beside it, every module from its hash-based 3.13 bytecode, nothing compiled.
-
-The layer's compiled wheels are for arm64; this machine runs the same pinned versions' wheels for its own
-platform (`make` downloads them to .cache/wheelhouse-host), compiled the way the build compiles."""
+with only what Lambda provides beside it, every module from its hash-based 3.13 bytecode, nothing compiled."""
 
 from __future__ import annotations
 
 import ast
-import importlib.util
 import json
 import os
-import shutil
-import stat
 import subprocess
-import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from local import lambda_python
 from local.template import LAYER_DIR, ROOT, load
 from tests.smoke.test_artifacts import BUILD, built  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.build
 
 HARNESS = Path(__file__).with_name("on_runtime_python.py")
-ENSURE = ROOT / "local" / "ensure_python313.sh"
-HOST_WHEELHOUSE = Path(os.environ.get("HOST_WHEELHOUSE", ROOT / ".cache" / "wheelhouse-host"))
-# What Lambda's python3.13 runtime has besides the standard library (jmespath and urllib3 are in the layer).
-RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "dateutil", "six")
 # Dev-only packages botocore and urllib3 pick up when present; Lambda has neither.
 DEV_ONLY = ("awscrt", "OpenSSL")
 
@@ -41,56 +31,21 @@ def _required(reason: str) -> None:
 
 @pytest.fixture(scope="module")
 def python313() -> str:
-    found = subprocess.run(["bash", str(ENSURE)], capture_output=True, text=True, check=False)
-    if found.returncode:
-        _required(f"no Python 3.13: {found.stderr.strip()}")
-    return found.stdout.strip()
-
-
-def _compiled_dists(layer: Path) -> dict[str, set[str]]:
-    """dist-info name → the top-level names it installs, for every distribution with a compiled extension."""
-    dists: dict[str, set[str]] = {}
-    for record in layer.glob("*.dist-info/RECORD"):
-        paths = [line.split(",", 1)[0] for line in record.read_text().splitlines() if line]
-        if any(path.endswith(".so") for path in paths):
-            dists[record.parent.name] = {path.split("/", 1)[0] for path in paths}
-    return dists
-
-
-def _read_only(tree: Path) -> None:
-    for path in [tree, *tree.rglob("*")]:
-        if not path.is_symlink():
-            path.chmod(path.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+    try:
+        return lambda_python.python313()
+    except lambda_python.Unavailable as exc:
+        _required(str(exc))
+        raise
 
 
 @pytest.fixture(scope="module")
 def lambda_paths(built, python313, tmp_path_factory) -> list[Path]:  # noqa: F811
-    """[layer, host wheels, runtime]: the built layer as /opt/python (its arm64-only distributions left out),
-    those distributions' wheels for this machine compiled like the layer, and boto3/botocore as Lambda has."""
-    root = tmp_path_factory.mktemp("lambda")
-    source = BUILD / "CommonLayer" / "python"
-    compiled = _compiled_dists(source)
-    left_out = set().union(*compiled.values())
-    layer, host, runtime = root / "opt" / "python", root / "host", root / "runtime"
-    shutil.copytree(source, layer, ignore=lambda folder, names: left_out if folder == str(source) else ())
-    for dist_info in compiled:
-        name, version = dist_info.removesuffix(".dist-info").rsplit("-", 1)
-        wheels = sorted(HOST_WHEELHOUSE.glob(f"{name}-{version}-*.whl"))
-        if not wheels:
-            _required(f"no wheel of {name} {version} for this machine in {HOST_WHEELHOUSE} (run make)")
-        with zipfile.ZipFile(wheels[0]) as wheel:
-            wheel.extractall(host)
-    subprocess.run(["bash", str(ENSURE), "compile", str(host)], check=True, capture_output=True)
-    runtime.mkdir()
-    for package in RUNTIME_PACKAGES:
-        spec = importlib.util.find_spec(package)
-        assert spec is not None and spec.origin is not None, package
-        origin = Path(spec.origin)
-        target = origin.parent if origin.name == "__init__.py" else origin
-        (runtime / target.name).symlink_to(target)
-    _read_only(layer)
-    _read_only(host)
-    return [layer, host, runtime]
+    """[layer, host wheels, runtime] as Lambda's python3.13 sees them (local.lambda_python)."""
+    try:
+        return lambda_python.lambda_tree(tmp_path_factory.mktemp("lambda")).paths
+    except lambda_python.Unavailable as exc:
+        _required(str(exc))
+        raise
 
 
 def _imports(paths: list[Path]) -> list[tuple[str, str | None]]:
@@ -155,7 +110,7 @@ def test_the_check_fails_on_a_dev_only_import_and_on_missing_bytecode(python313,
     for folder, code in ((dev_only, "import awscrt\n"), (uncompiled, "VALUE = 1\n")):
         folder.mkdir()
         (folder / "app.py").write_text(code)
-    subprocess.run(["bash", str(ENSURE), "compile", str(dev_only)], check=True, capture_output=True)
+    lambda_python.compile_bytecode(dev_only)
     report = _run(
         python313,
         lambda_paths,

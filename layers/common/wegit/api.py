@@ -66,9 +66,10 @@ def _describe_validation(exc: RequestValidationError) -> str:
     return "invalid parameter " + "; ".join(problems)
 
 
-def make_resolver() -> APIGatewayHttpResolver:
-    """A resolver with validation on and every error answered as JSON {"message": ...}."""
-    app = APIGatewayHttpResolver(enable_validation=True)
+def make_resolver(validation: bool = True) -> APIGatewayHttpResolver:
+    """A resolver with every error answered as JSON {"message": ...} and, unless a route takes no parameters
+    (validation=False), Powertools' validation: it loads pydantic, ~40 % of a cold import (`make bench`)."""
+    app = APIGatewayHttpResolver(enable_validation=validation)
 
     def _known(exc: WeGitError) -> Response[Any]:
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None

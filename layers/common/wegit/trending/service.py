@@ -5,19 +5,19 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-import requests
 from aws_lambda_powertools.metrics import MetricUnit
 
 from wegit.errors import BadRequest, UpstreamUnavailable, WeGitError
-from wegit.http_session import require_requests_session
 from wegit.observability import logger, metrics
 from wegit.settings import get_settings
-from wegit.trending import parser as trending_parser
 from wegit.trending import store as trending_store
 from wegit.trending.store import LANGUAGES_KEY, Snapshot
+
+if TYPE_CHECKING:  # requests and the parser load only when a page is scraped: a read from the table needs neither
+    import requests
 
 KINDS = ("repositories", "developers")
 SINCE = ("daily", "weekly", "monthly")
@@ -154,12 +154,14 @@ def page_url(query: Query) -> str:
     return get_settings().github_web_url + path + params
 
 
-@require_requests_session
 def scrape_and_store(
-    query: Query, with_menu: bool = False, *, requests_session: requests.Session
+    query: Query, with_menu: bool = False, *, requests_session: requests.Session | None = None
 ) -> tuple[Snapshot, bool]:
     """Fetch and parse one page, store its rows and, if asked, the page's language menu (True if stored)."""
-    html = requests_session.get(page_url(query), headers={"Accept": "text/html"}).text
+    from wegit.http_session import get_session
+    from wegit.trending import parser as trending_parser
+
+    html = (requests_session or get_session()).get(page_url(query), headers={"Accept": "text/html"}).text
     parse: Callable[[str], list[dict[str, Any]]] = (
         trending_parser.parse_developers if query.kind == "developers" else trending_parser.parse_repositories
     )

@@ -1,17 +1,21 @@
-"""Data access for trending snapshots: the only place that knows how they are stored."""
+"""Data access for trending snapshots: the only place that knows how they are stored.
+
+One low-level DynamoDB GetItem/PutItem per call: PynamoDB would add its own import to every cold start for two
+calls a client does as well, and the client is made on first use, so `/trending-languages` without `all=true`
+never loads the AWS SDK."""
 
 from __future__ import annotations
 
 import json
+import os
 import time
 import zlib
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
-
-from wegit.trending.models import TrendingSnapshot
+from wegit.settings import get_settings
 
 # Stale snapshots are kept this long so a github.com outage can be bridged; DynamoDB's TTL deletes them after.
 KEEP_FOR = timedelta(days=7)
@@ -31,17 +35,38 @@ def snapshot_key(kind: str, since: str, language: str | None, spoken: str | None
     return f"{kind}#{since}#{language or 'all'}#{spoken or 'any'}"
 
 
+@lru_cache(maxsize=1)
+def dynamodb() -> Any:
+    """One DynamoDB client per execution environment (botocore: the Lambda runtime provides it)."""
+    import botocore.config
+    import botocore.session
+
+    settings = get_settings()
+    config = botocore.config.Config(
+        connect_timeout=settings.connect_timeout,
+        read_timeout=settings.read_timeout,
+        retries={"mode": "standard", "max_attempts": 3},
+        tcp_keepalive=True,
+    )
+    region = os.environ.get("AWS_REGION", "us-east-1")
+    return botocore.session.get_session().create_client("dynamodb", region_name=region, config=config)
+
+
 def get(key: str) -> Snapshot | None:
-    try:
-        item = TrendingSnapshot.get(key)
-    except DoesNotExist:
+    item = dynamodb().get_item(TableName=get_settings().trending_table, Key={"pk": {"S": key}}).get("Item")
+    if item is None:
         return None
-    return Snapshot(json.loads(zlib.decompress(item.payload)), float(item.fetchedAt))
+    return Snapshot(json.loads(zlib.decompress(item["payload"]["B"])), float(item["fetchedAt"]["N"]))
 
 
 def put(key: str, rows: list[Any], now: float | None = None) -> Snapshot:
-    fetched_at = time.time() if now is None else now
-    payload = zlib.compress(json.dumps(rows, separators=(",", ":")).encode(), 6)
-    expires = datetime.fromtimestamp(fetched_at, tz=UTC) + KEEP_FOR
-    TrendingSnapshot(key, payload=payload, fetchedAt=int(fetched_at), expiresAt=expires).save()
-    return Snapshot(rows, float(int(fetched_at)))
+    fetched_at = int(time.time() if now is None else now)
+    payload = zlib.compress(json.dumps(rows, separators=(",", ":")).encode(), 6)  # a quarter of the write units
+    item = {
+        "pk": {"S": key},
+        "payload": {"B": payload},
+        "fetchedAt": {"N": str(fetched_at)},
+        "expiresAt": {"N": str(fetched_at + int(KEEP_FOR.total_seconds()))},  # the table's TTL attribute
+    }
+    dynamodb().put_item(TableName=get_settings().trending_table, Item=item)
+    return Snapshot(rows, float(fetched_at))
