@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from local import openapi
+from local import openapi, trending_menu
 from local.runtime import DEFAULT_CONCURRENCY, InvocationError
 from local.server import LocalApi
 from local.stack import Stack, say
@@ -118,6 +118,12 @@ def write_openapi(args: argparse.Namespace) -> int:
     return 0
 
 
+def write_trending_menu(args: argparse.Namespace) -> int:
+    page, count = trending_menu.write()
+    say(f"wrote {trending_menu.MENU.relative_to(ROOT)}: {count} languages from {page.name}")
+    return 0
+
+
 def _sam_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("-t", "--template", default=os.environ.get("TEMPLATE", str(TEMPLATE.relative_to(ROOT))),
                          help="the SAM template (default template.yaml)")  # fmt: skip
@@ -153,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     invoke_cmd.set_defaults(run=invoke)
     openapi_cmd = commands.add_parser("openapi", help="write openapi.json, merged from every function's resolver")
     openapi_cmd.set_defaults(run=write_openapi)
+    menu_cmd = commands.add_parser("trending-menu", help="write the layer's built-in trending language menu")
+    menu_cmd.set_defaults(run=write_trending_menu)
     args = parser.parse_args(argv)
     try:
         return int(args.run(args))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -106,8 +109,9 @@ def resolve_language(value: str | None) -> str | None:
     for name, slug in POPULAR_LANGUAGES.items():
         if wanted in (name.lower(), slug):
             return slug
-    # Rarer languages come from the menu the refresh stored: read only when a popular name didn't match.
-    for entry in _stored_menu():
+    # Rarer languages come from the menu the refresh stored (else the built-in one): read only when a
+    # popular name didn't match.
+    for entry in _stored_menu() or built_in_menu():
         if wanted in (entry["name"].lower(), entry["slug"].lower()):
             return entry["slug"]
     raise BadRequest(
@@ -131,14 +135,18 @@ def _stored_menu() -> tuple[dict[str, str], ...]:
     return menu
 
 
+@functools.cache
+def built_in_menu() -> tuple[dict[str, str], ...]:
+    """github.com's whole language menu as shipped in the layer (written by `python -m local trending-menu`
+    from a recorded page), so a table the refresh has not filled yet still accepts every language."""
+    return tuple(json.loads(Path(__file__).with_name("languages.json").read_text()))
+
+
 def languages(everything: bool) -> list[Any]:
     """Popular language names (call 3's plain array), or every language on github.com with its slug."""
     if not everything:
         return list(POPULAR_LANGUAGES)
-    stored = _stored_menu()
-    if stored:
-        return list(stored)
-    return [{"name": name, "slug": slug} for name, slug in POPULAR_LANGUAGES.items()]
+    return list(_stored_menu() or built_in_menu())
 
 
 # -- scraping --------------------------------------------------------------------------------------------
