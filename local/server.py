@@ -279,7 +279,7 @@ def _with_hint(payload: bytes, hint: str) -> bytes:
     try:
         body = json.loads(payload)
         body["message"] = f"{body['message']}; {hint}"
-        return json.dumps(body).encode()
+        return json.dumps(body, separators=(",", ":")).encode()
     except (ValueError, TypeError, KeyError):
         return payload
 

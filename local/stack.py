@@ -202,7 +202,8 @@ class Stack:
     def publish(self, api_url: str) -> None:
         """Let `python -m local invoke` in another shell use this stack's DynamoDB and fakes."""
         self.state_dir.mkdir(exist_ok=True)
-        state: dict[str, Any] = {"api": api_url, "dynamodb": self.dynamodb_endpoint, "pid": os.getpid()}
+        state: dict[str, Any] = {"api": api_url, "pid": os.getpid(), "offline": self.offline}
+        state["dynamodb"] = self.dynamodb_endpoint
         state["data"] = str(data_dir(self.state_dir, self.offline)) if self.dynamodb and self.persist else None
         if self.fakes is not None:
             state.update(github_api=self.fakes.api_url, github_web=self.fakes.web_url)
