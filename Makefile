@@ -16,7 +16,7 @@ PORT ?= 3000
 
 help:
 	@echo "make dev      set everything up and serve the API on http://127.0.0.1:$(PORT) (OFFLINE=1: GitHub from fixtures, RESET=1: wipe local data)"
-	@echo "make test     set everything up, then ruff, mypy, sam validate --lint, sam build, pytest"
+	@echo "make test     set everything up, then ruff, actionlint, mypy, sam validate --lint, sam build, pytest"
 	@echo "make bench    benchmarks"
 	@echo "make openapi  regenerate openapi.json (merged from every function's resolver; a test checks it is current)"
 	@echo "make clean    remove build output, caches and local data (keeps .venv and node_modules)"
@@ -25,7 +25,7 @@ $(VENV)/.installed: requirements-dev.txt layers/common/requirements.txt
 	@python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is needed as python3 \
 	(found $$(python3 --version 2>&1)); e.g. sudo apt-get install python3.11 python3.11-venv" >&2; exit 1; }
 	@echo "==> Python virtualenv and packages ($(VENV))"
-	python3 -m venv $(VENV)
+	[ -x $(PY) ] || python3 -m venv $(VENV)  # kept when only the requirements changed
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
@@ -55,6 +55,8 @@ lint: setup
 	@echo "==> ruff"
 	ruff check .
 	ruff format --check .
+	@echo "==> actionlint (.github/workflows, with shellcheck on run: scripts)"
+	actionlint
 
 typecheck: setup
 	@echo "==> mypy"

@@ -21,6 +21,7 @@ from wegit.http_session import (
     require_requests_session,
     retry_after_seconds,
 )
+from wegit.observability import metrics
 from wegit.settings import Settings
 
 SETTINGS = Settings(connect_timeout=1.0, read_timeout=0.5, user_agent="WeGit-API/test")
@@ -234,3 +235,20 @@ def test_keep_alive_reuses_the_connection(session):
         server.server_close()
     assert len(ports) == 3
     assert len(set(ports)) == 1
+
+
+@pytest.mark.parametrize(("authorization", "credential"), [({"Authorization": "token x"}, "token"), ({}, "anonymous")])
+def test_rate_limit_left_is_a_metric(httpserver: HTTPServer, session, capsys, monkeypatch, authorization, credential):
+    monkeypatch.setattr(metrics, "namespace", "WeGit/test")
+    headers = {"X-RateLimit-Remaining": "4321", "X-RateLimit-Resource": "search"}
+    httpserver.expect_request("/search/repositories").respond_with_json({}, headers=headers)
+    httpserver.expect_request("/plain").respond_with_json({})  # no rate-limit headers: no metric
+    session.get(httpserver.url_for("/search/repositories"), headers=authorization)
+    session.get(httpserver.url_for("/plain"))
+    blobs = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert len(blobs) == 1
+    (directive,) = blobs[0]["_aws"]["CloudWatchMetrics"]
+    assert directive["Namespace"] == "WeGit/test"
+    assert directive["Metrics"] == [{"Name": "GitHubRateLimitRemaining", "Unit": "Count"}]
+    assert blobs[0]["GitHubRateLimitRemaining"] in (4321, [4321.0])
+    assert (blobs[0]["resource"], blobs[0]["credential"]) == ("search", credential)

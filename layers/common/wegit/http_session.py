@@ -12,6 +12,7 @@ from types import TracebackType
 from typing import Any, Self, TypeVar, cast
 
 import requests
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from requests.adapters import HTTPAdapter
 from urllib3 import BaseHTTPResponse
 from urllib3.connectionpool import ConnectionPool
@@ -27,7 +28,7 @@ from wegit.errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
-from wegit.observability import logger
+from wegit.observability import logger, metrics
 from wegit.settings import Settings, get_settings
 
 R = TypeVar("R")
@@ -131,6 +132,21 @@ def log_response(response: requests.Response, *args: Any, **kwargs: Any) -> None
         if header in response.headers:
             fields[key] = response.headers[header]
     logger.info("upstream call", extra=fields)
+    _emit_rate_limit(response)
+
+
+def _emit_rate_limit(response: requests.Response) -> None:
+    """GitHubRateLimitRemaining, for the dashboard: one EMF line written at once (API handlers don't flush
+    `metrics`), by resource (core, search) and credential (token, or anonymous: GitHub's 60/hour per IP)."""
+    remaining = response.headers.get("X-RateLimit-Remaining", "")
+    if not remaining.isdigit() or not metrics.namespace:  # not GitHub's API, or outside Lambda and the local stack
+        return
+    credential = "token" if "Authorization" in response.request.headers else "anonymous"
+    with single_metric(
+        name="GitHubRateLimitRemaining", unit=MetricUnit.Count, value=int(remaining), namespace=metrics.namespace
+    ) as metric:
+        metric.add_dimension(name="resource", value=response.headers.get("X-RateLimit-Resource", "core"))
+        metric.add_dimension(name="credential", value=credential)
 
 
 def retry_after_seconds(headers: Mapping[str, str], now: float | None = None) -> int:
