@@ -40,9 +40,46 @@ ERRORS = {
     "401": "the token is malformed or GitHub rejected it",
     "403": "GitHub refused access",
     "404": "not found on GitHub",
+    "413": "the request body is larger than the API accepts",
+    "414": "the query string is longer than the API accepts",
     "429": "GitHub rate limit exhausted; Retry-After says when to try again",
-    "502": "GitHub failed or answered something unreadable",
+    "500": "an unexpected error; the message carries the request id",
+    "502": "GitHub failed or answered something unreadable, of the wrong shape or too large",
+    "503": "GitHub asked to come back later; Retry-After says when",
     "504": "GitHub did not answer in time",
+}
+# What each route can answer besides 200 (wegit.api maps the errors). Trending routes ask github.com only on
+# a miss, where a refusal of github.com's is a 502; the language list never asks it.
+LIMITS = ("413", "414", "500")
+GITHUB_ERRORS = ("400", "401", "403", "404", "429", "502", "503", "504", *LIMITS)
+TRENDING_ERRORS = ("400", "429", "502", "503", "504", *LIMITS)
+ROUTE_ERRORS = {
+    "/health-check": LIMITS,
+    "/trending-languages": ("400", *LIMITS),
+    "/trending-repositories": TRENDING_ERRORS,
+    "/trending-developers": TRENDING_ERRORS,
+}
+RETRY_AFTER = {
+    "Retry-After": {"description": "seconds to wait before trying again", "schema": {"type": "integer", "minimum": 0}}
+}
+HEADERS_200 = {
+    "page": {
+        "Max-Page": {
+            "description": "last page number (from GitHub's Link header); 0 without pagination",
+            "schema": {"type": "integer", "minimum": 0},
+        }
+    },
+    "since": {
+        "Cache-Control": {
+            "description": "public, max-age: the seconds the answer stays fresh",
+            "schema": {"type": "string"},
+        },
+        "Age": {"description": "seconds since github.com was read", "schema": {"type": "integer", "minimum": 0}},
+        "X-Trending-Stale": {
+            "description": "true when github.com failed and an older snapshot is served",
+            "schema": {"type": "string"},
+        },
+    },
 }
 ERROR_SCHEMA = {
     "type": "object",
@@ -52,26 +89,24 @@ ERROR_SCHEMA = {
 
 
 def _with_our_errors(schema: dict[str, Any]) -> dict[str, Any]:
-    """Powertools documents validation failures as 422 HTTPValidationError; this API answers every error as
-    {"message"} with the statuses of wegit.api, and paged lists carry Max-Page."""
+    """Powertools documents validation failures as 422 HTTPValidationError and response validation failures as
+    500 ResponseValidationError; this API answers every error as {"message"} with the statuses of wegit.api,
+    Retry-After on 429 and 503, and the 200s carry their headers (Max-Page, caching)."""
     for path, operations in schema.get("paths", {}).items():
         for operation in operations.values():
             responses = operation["responses"]
             responses.pop("422", None)
-            if path == "/health-check":
-                continue
-            for status, description in ERRORS.items():
+            for status in ROUTE_ERRORS.get(path, GITHUB_ERRORS):
                 content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-                responses[status] = {"description": description, "content": content}
-            if any(parameter["name"] == "page" for parameter in operation.get("parameters", [])):
-                responses["200"]["headers"] = {
-                    "Max-Page": {
-                        "description": "last page number (from GitHub's Link header); 0 without pagination",
-                        "schema": {"type": "integer"},
-                    }
-                }
+                responses[status] = {"description": ERRORS[status], "content": content}
+                if status in ("429", "503"):
+                    responses[status]["headers"] = RETRY_AFTER
+            names = {parameter["name"] for parameter in operation.get("parameters", [])}
+            for parameter, headers in HEADERS_200.items():
+                if parameter in names:
+                    responses["200"]["headers"] = headers
     components = schema.setdefault("components", {}).setdefault("schemas", {})
-    for unused in ("HTTPValidationError", "ValidationError"):
+    for unused in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
         components.pop(unused, None)
     components["Error"] = ERROR_SCHEMA
     return schema

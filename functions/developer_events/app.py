@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aws_lambda_powertools.event_handler import Response
 
 from wegit.api import entry_point, make_resolver, paged_response
 from wegit.github import service
+from wegit.github.schemas import Event
 from wegit.validation import Authorization, EventsPage, LoginPath
 
 app = make_resolver()
 
 
 @app.get("/developers/<name>/events")
-def get_events(name: LoginPath, page: EventsPage = 1, authorization: Authorization = None) -> Response[Any]:
+def get_events(name: LoginPath, page: EventsPage = 1, authorization: Authorization = None) -> Response[list[Event]]:
     return paged_response(service.developer_events(name, page, authorization))
 
 

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from wegit.api import entry_point, make_resolver
 from wegit.github import service
+from wegit.github.schemas import User
 from wegit.validation import Authorization, LoginQuery, TokenQuery
 
 app = make_resolver()
 
 
 @app.get("/developers")
-def get_developer(
-    name: LoginQuery = None, token: TokenQuery = None, authorization: Authorization = None
-) -> dict[str, Any]:
+def get_developer(name: LoginQuery = None, token: TokenQuery = None, authorization: Authorization = None) -> User:
     return service.developer(name, token, authorization)
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from wegit.api import entry_point, make_resolver
 from wegit.github import service
+from wegit.github.schemas import RepositoryWithReadme
 from wegit.validation import Authorization, Owner, RepoName
 
 app = make_resolver()
@@ -19,7 +20,7 @@ def get_repository(
     name: RepoName,
     readme_html: Annotated[bool, Query(description="also return the README as sanitized HTML")] = False,
     authorization: Authorization = None,
-) -> dict[str, Any]:
+) -> RepositoryWithReadme:
     return service.repository(owner, name, authorization, readme_html)
 
 

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aws_lambda_powertools.event_handler import Response
 
 from wegit.api import entry_point, make_resolver, paged_response
 from wegit.github import service
+from wegit.github.schemas import SearchRepository
 from wegit.validation import Authorization, SearchPage, SearchText
 
 app = make_resolver()
 
 
 @app.get("/search/repositories")
-def search(name: SearchText, page: SearchPage = 1, authorization: Authorization = None) -> Response[Any]:
+def search(
+    name: SearchText, page: SearchPage = 1, authorization: Authorization = None
+) -> Response[list[SearchRepository]]:
     return paged_response(service.search_repositories(name, page, authorization))
 
 

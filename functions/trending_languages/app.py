@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from wegit.api import entry_point, make_resolver
 from wegit.trending import service as trending
+from wegit.trending.schemas import Language
 
 app = make_resolver()
 
@@ -15,7 +16,7 @@ app = make_resolver()
 @app.get("/trending-languages")
 def trending_languages(
     all: Annotated[bool, Query(description="every language github.com offers, with its slug")] = False,
-) -> list[Any]:
+) -> list[str] | list[Language]:
     return trending.languages(everything=all)
 
 

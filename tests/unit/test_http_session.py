@@ -118,8 +118,9 @@ def test_retry_after_is_honoured(httpserver: HTTPServer, session):
 
 def test_long_retry_after_is_not_waited_for(httpserver: HTTPServer, session):
     httpserver.expect_request("/later").respond_with_data("", status=503, headers={"Retry-After": "3600"})
-    with pytest.raises(errors.UpstreamUnavailable):
+    with pytest.raises(errors.UpstreamBusy) as raised:  # 503 with Retry-After: the caller gets both
         session.get(httpserver.url_for("/later"))
+    assert raised.value.retry_after == 3600
     assert len(httpserver.log) == 1
 
 

@@ -3,14 +3,17 @@ and the Lambda entry point with request-id logging."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
 
-from wegit.errors import RateLimited, WeGitError
+from wegit import deadline
+from wegit.errors import WeGitError
 from wegit.observability import logger
 
 if TYPE_CHECKING:  # types only: importing them would load pynamodb into every GitHub function's cold start
@@ -18,6 +21,12 @@ if TYPE_CHECKING:  # types only: importing them would load pynamodb into every G
     from wegit.trending.service import Answer
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+# No route takes a body and every parameter is short: anything larger is refused before any work.
+MAX_REQUEST_BODY_BYTES = 16_384
+MAX_QUERY_STRING_BYTES = 4_096
+# Lambda returns at most 6 MB (6 291 456 bytes) of response payload; the envelope needs a little of it.
+MAX_RESPONSE_BODY_BYTES = 6_291_456 - 16_384
 
 
 def paged_response(page: Page) -> Response[Any]:
@@ -68,11 +77,15 @@ def _describe_validation(exc: RequestValidationError) -> str:
 
 def make_resolver(validation: bool = True) -> APIGatewayHttpResolver:
     """A resolver with every error answered as JSON {"message": ...} and, unless a route takes no parameters
-    (validation=False), Powertools' validation: it loads pydantic, ~40 % of a cold import (`make bench`)."""
-    app = APIGatewayHttpResolver(enable_validation=validation)
+    (validation=False), Powertools' validation: it loads pydantic, ~40 % of a cold import (`make bench`).
+    With validation, handlers' answers are checked against their return types too: a mismatch is our bug, a 500."""
+    app = APIGatewayHttpResolver(
+        enable_validation=validation,
+        response_validation_error_http_code=HTTPStatus.INTERNAL_SERVER_ERROR if validation else None,
+    )
 
     def _known(exc: WeGitError) -> Response[Any]:
-        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
         log = logger.warning if exc.status < 500 else logger.error
         log("request failed", extra={"status": exc.status, "error": type(exc).__name__})
         return error_response(exc.status, exc.message, headers)
@@ -98,6 +111,34 @@ def entry_point(app: APIGatewayHttpResolver) -> LambdaHandler:
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        return app.resolve(event, context)
+        refused = _over_request_limits(event)
+        if refused is not None:
+            return refused
+        with deadline.invocation(context):  # upstream calls end by the deadline, and with the request
+            result = app.resolve(event, context)
+        if len(str(result.get("body") or "")) > MAX_RESPONSE_BODY_BYTES:
+            logger.error("answer over Lambda's response limit", extra={"bytes": len(str(result.get("body")))})
+            return _plain_error(502, "the answer would be larger than the 6 MB the API can send")
+        return result
 
     return handler
+
+
+def _over_request_limits(event: dict[str, Any]) -> dict[str, Any] | None:
+    body = event.get("body") or ""
+    if len(body) > MAX_REQUEST_BODY_BYTES:
+        return _plain_error(413, f"the request body is over {MAX_REQUEST_BODY_BYTES} bytes")
+    if len(event.get("rawQueryString") or "") > MAX_QUERY_STRING_BYTES:
+        return _plain_error(414, f"the query string is over {MAX_QUERY_STRING_BYTES} bytes")
+    return None
+
+
+def _plain_error(status: int, message: str) -> dict[str, Any]:
+    """An error answered outside the resolver, in the payload 2.0 response format."""
+    logger.warning("request refused", extra={"status": status})
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": content_types.APPLICATION_JSON},
+        "body": json.dumps({"message": message}),
+        "isBase64Encoded": False,
+    }

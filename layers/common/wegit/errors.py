@@ -8,10 +8,17 @@ class WeGitError(Exception):
 
     status = 500
     default_message = "internal error"
+    retry_after: int | None = None  # seconds; sent as Retry-After when set
 
     def __init__(self, message: str | None = None) -> None:
         self.message = message or self.default_message
         super().__init__(self.message)
+
+
+def excerpt(value: object, limit: int = 20) -> str:
+    """A bad value as an error message may quote it: its repr, cut to `limit` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class BadRequest(WeGitError):
@@ -37,6 +44,19 @@ class NotFound(WeGitError):
 class RateLimited(WeGitError):
     status = 429
     default_message = "GitHub rate limit exhausted"
+    retry_after: int
+
+    def __init__(self, message: str | None = None, retry_after: int = 60) -> None:
+        super().__init__(message)
+        self.retry_after = max(0, int(retry_after))
+
+
+class UpstreamBusy(WeGitError):
+    """The upstream answered 503 with Retry-After: the caller is told the same."""
+
+    status = 503
+    default_message = "GitHub is unavailable for now; try again after Retry-After seconds"
+    retry_after: int
 
     def __init__(self, message: str | None = None, retry_after: int = 60) -> None:
         super().__init__(message)

@@ -15,16 +15,19 @@ import requests
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from requests.adapters import HTTPAdapter
 from urllib3 import BaseHTTPResponse
-from urllib3.connectionpool import ConnectionPool
-from urllib3.exceptions import MaxRetryError
+from urllib3.connectionpool import ConnectionPool, HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import HTTPError, MaxRetryError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
+from wegit import deadline
 from wegit.errors import (
     BadCredentials,
     BadRequest,
     Forbidden,
     NotFound,
     RateLimited,
+    UpstreamBadResponse,
+    UpstreamBusy,
     UpstreamTimeout,
     UpstreamUnavailable,
 )
@@ -37,6 +40,10 @@ RETRY_STATUSES = frozenset({502, 503, 504})
 MAX_RETRIES = 2
 # A Lambda must answer within its timeout: a longer Retry-After is not waited for, the caller gets the error.
 MAX_RETRY_AFTER_SECONDS = 3.0
+# The most one upstream answer may hold: the API answers at most Lambda's 6 MB, and nothing we read is near it.
+MAX_BODY_BYTES = 5_000_000
+ERROR_BODY_BYTES = 65_536  # an error answer is read (so its connection can be reused) but never used
+_CHUNK = 65_536
 RATE_LIMIT_HEADERS = {
     "X-RateLimit-Limit": "rate_limit",
     "X-RateLimit-Remaining": "rate_remaining",
@@ -68,50 +75,141 @@ class _BoundedRetry(Retry):
         _pool: ConnectionPool | None = None,
         _stacktrace: TracebackType | None = None,
     ) -> Self:
-        if response is not None:
-            retry_after = self.get_retry_after(response)
-            if retry_after is not None and retry_after > MAX_RETRY_AFTER_SECONDS:
-                # MaxRetryError makes urllib3 hand back this response unretried (raise_on_status=False).
-                raise MaxRetryError(cast(ConnectionPool, _pool), url or "", None)
+        scope, left = deadline.current(), deadline.remaining()
+        wait = (self.get_retry_after(response) or 0.0) if response is not None else 0.0
+        too_late = left is not None and wait + 0.5 > left  # the retry could not finish before the deadline
+        if wait > MAX_RETRY_AFTER_SECONDS or too_late or (scope is not None and scope.ended):
+            # MaxRetryError makes urllib3 hand back this response unretried (raise_on_status=False), or the
+            # error as the reason, which requests turns into the exception it means.
+            raise MaxRetryError(cast(ConnectionPool, _pool), url or "", error)
         return super().increment(method, url, response, error, _pool, _stacktrace)
 
 
-class _TimeoutAdapter(HTTPAdapter):
-    """Gives every call a (connect, read) timeout and turns transport failures into typed errors."""
+def _held(base: type[HTTPConnectionPool]) -> type[HTTPConnectionPool]:
+    """`base` with each connection it lends held by the current scope, so the scope's end can shut it."""
 
-    def __init__(self, timeout: tuple[float, float], **kwargs: Any) -> None:
+    class Held(base):  # type: ignore[valid-type,misc]
+        def _get_conn(self, timeout: float | None = None) -> Any:
+            connection = super()._get_conn(timeout)
+            scope = deadline.current()
+            if scope is not None:
+                scope.hold(connection)
+                connection.wegit_scope = scope
+            return connection
+
+        def _put_conn(self, conn: Any) -> None:
+            scope = getattr(conn, "wegit_scope", None)
+            if scope is not None:
+                scope.release(conn)
+            super()._put_conn(conn)
+
+    return Held
+
+
+_POOLS = {"http": _held(HTTPConnectionPool), "https": _held(HTTPSConnectionPool)}
+
+
+class _TimeoutAdapter(HTTPAdapter):
+    """Gives every call a (connect, read) timeout within its total deadline, reads the body within that
+    deadline and size limit (a body that drips slower than the read timeout can see still ends), and turns
+    transport failures into typed errors. A caller that streams reads the body with `read_body`."""
+
+    def __init__(self, timeout: tuple[float, float], total: float, **kwargs: Any) -> None:
         self._timeout = timeout
+        self._total = total
         super().__init__(**kwargs)
 
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _POOLS
+
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        if kwargs.get("timeout") is None:
-            kwargs["timeout"] = self._timeout
+        connect, read = kwargs.get("timeout") or self._timeout
+        streamed = bool(kwargs.get("stream"))
         started = time.perf_counter()
-        try:
-            return super().send(request, **kwargs)
-        except requests.ConnectTimeout as exc:  # a Timeout too, but no connection was made: unreachable
-            _log_failure(request, started, "connection", exc)
-            raise UpstreamUnavailable(f"{_host(request.url)} is unreachable") from None
-        except requests.Timeout as exc:
-            _log_failure(request, started, "timeout", exc)
-            raise UpstreamTimeout(f"{_host(request.url)} did not answer in time") from None
-        except requests.RequestException as exc:
-            _log_failure(request, started, "connection", exc)
-            raise UpstreamUnavailable(f"{_host(request.url)} is unreachable") from None
+        scope = deadline.current()
+        with deadline.call(self._total) as call_deadline:
+            left = call_deadline - time.monotonic()
+            if left <= 0.05 or (scope is not None and scope.ended):
+                _log_failure(request, started, "deadline", None)
+                raise UpstreamTimeout(f"{_host(request.url)} could not be asked in the time left")
+            kwargs.update(timeout=(min(connect, left), min(read, left)), stream=True)
+            try:
+                response = super().send(request, **kwargs)
+            except requests.ConnectTimeout as exc:  # a Timeout too, but no connection was made: unreachable
+                _log_failure(request, started, "connection", exc)
+                raise UpstreamUnavailable(f"{_host(request.url)} is unreachable") from None
+            except requests.Timeout as exc:
+                _log_failure(request, started, "timeout", exc)
+                raise UpstreamTimeout(f"{_host(request.url)} did not answer in time") from None
+            except requests.RequestException as exc:
+                _log_failure(request, started, _broken(), exc)
+                raise UpstreamUnavailable(f"{_host(request.url)} is unreachable") from None
+        response.wegit_limits = (call_deadline, read, started)  # type: ignore[attr-defined]
+        if response.status_code >= 400:
+            response._content, _ = read_body(response, ERROR_BODY_BYTES, cut=True)
+        elif not streamed:
+            response._content, _ = read_body(response, MAX_BODY_BYTES)
+        return response
+
+
+def read_body(response: requests.Response, limit: int, *, cut: bool = False) -> tuple[bytes, bool]:
+    """The body of a streamed response, read within its call's deadline: each socket wait is bounded by the
+    time left, so a body that drips is a 504 at the deadline. Past `limit` bytes the body is cut (`cut`,
+    then True is returned with it) or refused as too large (502); either way the rest is never downloaded."""
+    call_deadline, read_timeout, started = getattr(response, "wegit_limits", (None, 10.0, time.perf_counter()))
+    sock = getattr(getattr(response.raw, "connection", None), "sock", None)
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        while True:
+            left = None if call_deadline is None else call_deadline - time.monotonic()
+            if left is not None and left <= 0:
+                raise ReadTimeoutError(None, response.url, "total deadline")  # type: ignore[arg-type]
+            if sock is not None:
+                sock.settimeout(read_timeout if left is None else min(read_timeout, left))
+            data = response.raw.read1(_CHUNK)  # one socket read: returns what arrived, never waits for more
+            if not data:
+                break
+            chunks.append(data)
+            size += len(data)
+            if size > limit:
+                response.close()
+                if not cut:
+                    _log_failure(response.request, started, "too large", None)
+                    raise UpstreamBadResponse(f"{_host(response.url)} sent an answer over {limit // 1_000_000} MB")
+                return b"".join(chunks)[:limit], True
+    except (ReadTimeoutError, TimeoutError) as exc:
+        response.close()
+        _log_failure(response.request, started, "timeout", exc)
+        raise UpstreamTimeout(f"{_host(response.url)} did not answer in time") from None
+    except (HTTPError, OSError, requests.RequestException) as exc:
+        response.close()
+        _log_failure(response.request, started, _broken(), exc)
+        raise UpstreamUnavailable(f"{_host(response.url)} broke off its answer") from None
+    response._content_consumed = True  # type: ignore[attr-defined]
+    response.raw.release_conn()
+    return b"".join(chunks), False
+
+
+def _broken() -> str:
+    """How a broken connection is logged: cancelled when its scope ended (we shut it), else connection."""
+    scope = deadline.current()
+    return "cancelled" if scope is not None and scope.ended else "connection"
 
 
 def _host(url: str | None) -> str:
     return url.split("/")[2] if url and "://" in url else "upstream"
 
 
-def _log_failure(request: requests.PreparedRequest, started: float, kind: str, exc: Exception) -> None:
+def _log_failure(request: requests.PreparedRequest | None, started: float, kind: str, exc: Exception | None) -> None:
     logger.warning(
         "upstream failed",
         extra={
-            "method": request.method,
-            "url": redact_url(request.url or ""),
+            "method": request.method if request else None,
+            "url": redact_url((request.url if request else None) or ""),
             "failure": kind,
-            "error": type(exc).__name__,
+            "error": type(exc).__name__ if exc else None,
             "elapsed_ms": round((time.perf_counter() - started) * 1000, 1),
         },
     )
@@ -172,6 +270,8 @@ def raise_for_error_status(response: requests.Response, *args: Any, **kwargs: An
     if status < 400:
         return
     headers = response.headers
+    if status == 503 and "Retry-After" in headers:  # GitHub says when to come back: so does the API
+        raise UpstreamBusy(retry_after=retry_after_seconds(headers))
     exhausted = headers.get("X-RateLimit-Remaining") == "0" or "Retry-After" in headers
     if status == 429 or (status == 403 and exhausted):
         raise RateLimited(retry_after=retry_after_seconds(headers))
@@ -201,7 +301,9 @@ def build_session(settings: Settings | None = None) -> requests.Session:
         respect_retry_after_header=True,
         raise_on_status=False,
     )
-    adapter = _TimeoutAdapter((settings.connect_timeout, settings.read_timeout), max_retries=retry)
+    adapter = _TimeoutAdapter(
+        (settings.connect_timeout, settings.read_timeout), settings.total_timeout, max_retries=retry
+    )
     session = requests.Session()
     session.mount("https://", adapter)
     session.mount("http://", adapter)

@@ -38,6 +38,7 @@ class Settings:
     github_web_url: str = "https://github.com"
     connect_timeout: float = 3.05
     read_timeout: float = 10.0
+    total_timeout: float = 8.0  # one upstream call, retries and body included; the invocation's deadline too
     user_agent: str = f"WeGit-API/{__version__}"
     github_token_parameter: str = ""  # SSM name of the service token; the token itself is never a setting
     trending_table: str = "TrendingTable"
@@ -54,6 +55,7 @@ def get_settings() -> Settings:
         github_web_url=_url("GITHUB_WEB_URL", "https://github.com"),
         connect_timeout=_number("HTTP_CONNECT_TIMEOUT", 3.05, minimum=0.01),
         read_timeout=_number("HTTP_READ_TIMEOUT", 10.0, minimum=0.01),
+        total_timeout=_number("HTTP_TOTAL_TIMEOUT", 8.0, minimum=0.1),
         user_agent=f"WeGit-API/{__version__} ({stage}; +https://github.com/wegit)",
         github_token_parameter=os.environ.get("GITHUB_TOKEN_PARAMETER", ""),
         trending_table=os.environ.get("TRENDING_TABLE", "TrendingTable"),

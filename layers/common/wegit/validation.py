@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 
@@ -27,7 +27,7 @@ SearchText = Annotated[str, Query(min_length=1, max_length=256, description="sea
 # Checked in the service, not here: a malformed token is a bad credential (401), as the client expects.
 TokenQuery = Annotated[str | None, Query(max_length=255, description="a GitHub token to log in with")]
 
-Since = Annotated[str | None, Query(description="daily (default), weekly or monthly")]
+Since = Annotated[Literal["daily", "weekly", "monthly"] | None, Query(description="the period; daily by default")]
 Language = Annotated[
     str | None, Query(max_length=64, description="language name or slug, any case; empty or 'all' for every language")
 ]

@@ -1,42 +1,35 @@
-"""The fields of each GitHub resource the API returns: one declared projection per resource.
+"""The fields of each GitHub resource the API returns: the fields of its model in wegit.github.schemas.
 
 GitHub's objects run to kilobytes each; the mini-program pays for every byte on mobile data, so a
 response carries the contract's fields plus the few a GitHub client needs, and nothing else."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
+
+from pydantic import BaseModel
+
+from wegit.github import schemas
 
 # A projection lists field names; a nested projection is a (name, projection) pair.
 Projection = tuple[Any, ...]
 
-OWNER: Projection = ("login", "id", "avatar_url", "html_url", "type")
 
-USER: Projection = (
-    "login", "id", "avatar_url", "html_url", "type", "name", "company", "blog", "location", "email", "bio",
-    "public_repos", "public_gists", "followers", "following", "created_at",
-)  # fmt: skip
+def projection_of(model: type[BaseModel]) -> Projection:
+    """The fields of `model`, nested models as (name, their projection)."""
+    fields: list[Any] = []
+    for name, info in model.model_fields.items():
+        candidates = get_args(info.annotation) or (info.annotation,)
+        nested = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
+        fields.append((name, projection_of(nested)) if nested else name)
+    return tuple(fields)
 
-EVENT: Projection = (
-    "id", "type", "created_at", "public",
-    ("actor", ("id", "login", "display_login", "avatar_url")),
-    ("repo", ("id", "name")),
-    ("org", ("login", "avatar_url")),
-)  # fmt: skip
 
-REPOSITORY: Projection = (
-    "id", "name", "full_name", "html_url", "description", "homepage", "language", "topics", "default_branch",
-    "fork", "archived", "created_at", "updated_at", "pushed_at", "size",
-    "stargazers_count", "subscribers_count", "forks", "forks_count", "open_issues", "open_issues_count",
-    ("owner", OWNER),
-    ("license", ("key", "name", "spdx_id")),
-)  # fmt: skip
-
-SEARCH_REPOSITORY: Projection = (
-    "id", "name", "full_name", "html_url", "description", "language", "stargazers_count", "forks_count",
-    "updated_at", "topics",
-    ("owner", OWNER),
-)  # fmt: skip
+OWNER = projection_of(schemas.Owner)
+USER = projection_of(schemas.User)
+EVENT = projection_of(schemas.Event)
+REPOSITORY = projection_of(schemas.Repository)
+SEARCH_REPOSITORY = projection_of(schemas.SearchRepository)
 
 
 def project(value: Any, projection: Projection) -> Any:

@@ -1,17 +1,24 @@
-"""What each GitHub endpoint does, below the HTTP edge: validate what the types can't, call GitHub, project."""
+"""What each GitHub endpoint does, below the HTTP edge: validate what the types can't, call GitHub, project,
+and check the result has the contract's shape (else 502)."""
 
 from __future__ import annotations
 
-from typing import Any
+from pydantic import TypeAdapter
 
 from wegit.errors import BadRequest
 from wegit.github import client as github
 from wegit.github import projections
 from wegit.github.client import Page
 from wegit.github.credentials import checked_token, resolve_token, token_from_header
+from wegit.github.schemas import Event, RepositoryWithReadme, SearchRepository, User, checked
+
+_USER = TypeAdapter(User)
+_EVENTS = TypeAdapter(list[Event])
+_REPOSITORY = TypeAdapter(RepositoryWithReadme)
+_SEARCH = TypeAdapter(list[SearchRepository])
 
 
-def developer(login: str | None, token: str | None, authorization: str | None) -> dict[str, Any]:
+def developer(login: str | None, token: str | None, authorization: str | None) -> User:
     """`?name=`: that user's profile. `?token=` (or the token in the header): the token's own user."""
     if login and token:
         raise BadRequest("give either name or token, not both")
@@ -22,31 +29,33 @@ def developer(login: str | None, token: str | None, authorization: str | None) -
         if not own_token:
             raise BadRequest("missing parameter: name (a GitHub login) or token (a GitHub token)")
         user = github.get_authenticated_user(token=own_token)
-    return dict(projections.project(user, projections.USER))
+    return checked(_USER, projections.project(user, projections.USER), "a user")
 
 
 def developer_events(login: str, page: int, authorization: str | None) -> Page:
     found = github.received_events(login, page, token=resolve_token(authorization))
-    return Page(projections.project(found.items, projections.EVENT), found.max_page)
+    return Page(checked(_EVENTS, projections.project(found.items, projections.EVENT), "events"), found.max_page)
 
 
-def repository(owner: str, name: str, authorization: str | None, readme_html: bool = False) -> dict[str, Any]:
+def repository(owner: str, name: str, authorization: str | None, readme_html: bool = False) -> RepositoryWithReadme:
     if name in (".", ".."):
         raise BadRequest("invalid parameter name: not a repository name")
-    repo, readme, html = github.get_repository_with_readme(
+    repo, (readme, cut), html = github.get_repository_with_readme(
         owner, name, token=resolve_token(authorization), readme_html=readme_html
     )
-    result: dict[str, Any] = projections.project(repo, projections.REPOSITORY)
-    result["readme"] = readme
+    result = projections.project(repo, projections.REPOSITORY)
+    result.update(readme=readme, readme_truncated=cut)
     if html is not None:
         from wegit.github.readme_html import sanitize  # nh3 only in the cold start of calls that ask for HTML
 
-        result["readme_html"] = sanitize(html, owner, name, str(repo.get("default_branch") or "HEAD"))
-    return result
+        result["readme_html"] = sanitize(html[0], owner, name, str(repo.get("default_branch") or "HEAD"))
+        result["readme_truncated"] = cut or html[1]
+    return checked(_REPOSITORY, result, "a repository")
 
 
 def search_repositories(text: str, page: int, authorization: str | None) -> Page:
     if not text.strip():
         raise BadRequest("invalid parameter name: the search text is blank")
     found = github.search_repositories(text, page, token=resolve_token(authorization))
-    return Page(projections.project(found.items, projections.SEARCH_REPOSITORY), found.max_page)
+    items = checked(_SEARCH, projections.project(found.items, projections.SEARCH_REPOSITORY), "search results")
+    return Page(items, found.max_page)

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from wegit.errors import BadRequest, UpstreamUnavailable, WeGitError
+from wegit.errors import BadRequest, UpstreamUnavailable, WeGitError, excerpt
 from wegit.observability import logger, metrics
 from wegit.settings import get_settings
 from wegit.trending import store as trending_store
@@ -48,6 +48,8 @@ SPOKEN_LANGUAGES = frozenset(
 )
 # After github.com failed for a key, this container serves the stale snapshot without asking again for a while.
 RETRY_SCRAPE_AFTER = 60.0
+# Failures of a scrape on a miss the caller gets as they are (429/503 with Retry-After, 504); others are 502.
+PASSED_THROUGH = frozenset({429, 503, 504})
 _failed_at: dict[str, float] = {}
 
 
@@ -88,7 +90,7 @@ def max_age() -> int:
 def parse_since(value: str | None) -> str:
     since = (value or "daily").strip().lower()
     if since not in SINCE:
-        raise BadRequest(f"invalid parameter since: {value!r} is not one of daily, weekly, monthly")
+        raise BadRequest(f"invalid parameter since: {excerpt(value)} is not one of daily, weekly, monthly")
     return since
 
 
@@ -97,7 +99,7 @@ def parse_spoken(value: str | None) -> str | None:
         return None
     code = value.strip().lower()
     if code not in SPOKEN_LANGUAGES:
-        raise BadRequest(f"invalid parameter spoken_language_code: {value!r} is not an ISO 639-1 code like 'en'")
+        raise BadRequest(f"invalid parameter spoken_language_code: {excerpt(value)} is not an ISO 639-1 code like 'en'")
     return code
 
 
@@ -115,7 +117,7 @@ def resolve_language(value: str | None) -> str | None:
         if wanted in (entry["name"].lower(), entry["slug"].lower()):
             return entry["slug"]
     raise BadRequest(
-        f"invalid parameter language: unknown language {value!r}; "
+        f"invalid parameter language: unknown language {excerpt(value)}; "
         "GET /trending-languages?all=true lists every name and slug"
     )
 
@@ -196,6 +198,8 @@ def read(query: Query) -> Answer:
     except WeGitError as exc:
         _failed_at[query.key] = time.time()
         if snapshot is None:
+            if exc.status in PASSED_THROUGH:  # the caller can act on these: wait (Retry-After) or retry later
+                raise
             raise UpstreamUnavailable(
                 f"github.com trending is unavailable and nothing is cached ({exc.message})"
             ) from exc
