@@ -73,6 +73,7 @@ class Worker:
                 stdout=subprocess.PIPE,
                 stderr=stderr,
                 text=True,
+                encoding="utf-8",
                 cwd=spec.code_uri,
             )
         self.lines: queue.Queue[str] = queue.Queue()
@@ -108,14 +109,18 @@ class Worker:
         reply = self._next(self.spec.timeout)
         if reply is None:
             self.kill()
-            raise InvocationError(f"{self.spec.name}: Task timed out after {self.spec.timeout:.2f} seconds")
+            message = f"{self.spec.name}: Task timed out after {self.spec.timeout:.2f} seconds"
+            raise InvocationError(message, {"errorType": "Sandbox.Timedout"})
         if not reply:
             code = self.process.wait()
-            raise InvocationError(f"{self.spec.name}: Runtime exited with error: exit status {code}")
-        if len(reply) - 1 > RESPONSE_LIMIT:  # the line is JSON with ensure_ascii: characters are bytes
+            message = f"{self.spec.name}: Runtime exited with error: exit status {code}"
+            raise InvocationError(message, {"errorType": "Runtime.ExitError"})
+        size = len(reply.encode()) - len('{"result": }\n')  # the handler's answer, in UTF-8 as Lambda counts it
+        if size > RESPONSE_LIMIT:
             raise InvocationError(
-                f"{self.spec.name}: Response payload size ({len(reply) - 1} bytes) exceeded maximum allowed "
-                f"payload size ({RESPONSE_LIMIT} bytes)."
+                f"{self.spec.name}: Response payload size ({size} bytes) exceeded maximum allowed "
+                f"payload size ({RESPONSE_LIMIT} bytes).",
+                {"errorType": "Function.ResponseSizeTooLarge"},
             )
         answer = json.loads(reply)
         if "error" in answer:

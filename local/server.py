@@ -4,6 +4,7 @@ for the function whose route matches, and the function's answer becomes the HTTP
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import sys
 import threading
@@ -23,6 +24,8 @@ from local.template import Cors, FunctionSpec, Route
 # A local-only page: (status, content type, body) for a GET path the template does not route.
 LocalPage = Callable[[], tuple[int, str, bytes]]
 Log = Callable[[str], None]
+# What an HTTP API answers when the integration fails (an error, a timeout, a response too large).
+INTERNAL_ERROR = b'{"message":"Internal Server Error"}'
 
 
 def http_api_event(
@@ -172,6 +175,11 @@ class LocalApi:
         except (BrokenPipeError, ConnectionResetError):
             request.close_connection = True
             outcome = " (client disconnected)"
+        except Exception as exc:  # a bug of the local API itself: still one answer and one line, no traceback
+            request.close_connection = True
+            status, outcome = 500, f" (local API error: {type(exc).__name__}: {exc})"
+            with contextlib.suppress(OSError):
+                self._send(request, status, {"Content-Type": "application/json"}, INTERNAL_ERROR)
         # The path only: a query string may hold a token (`/developers?token=`), and logs never hold secrets.
         elapsed = (time.perf_counter() - started) * 1000
         self.log(f"{method} {path} {function} {status or '-'} {elapsed:.1f} ms{outcome}")
@@ -196,7 +204,7 @@ class LocalApi:
             result = self.runtime.invoke(spec.name, event, event["requestContext"]["requestId"])
         except InvocationError as exc:
             self.log(f"{exc}\n{exc.detail.get('trace', '')}".rstrip())
-            return 500, {"Content-Type": "application/json"}, b'{"message":"Internal Server Error"}'
+            return 500, {"Content-Type": "application/json"}, INTERNAL_ERROR
         status, headers, payload = _http_response(result)
         hint = self.upstream_hint() if status == 502 else None
         if hint:

@@ -39,7 +39,7 @@ def main() -> None:
     # Ctrl-C in a terminal reaches the whole process group; the stack stops its workers itself, quietly.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # The protocol owns the real stdout; everything the function prints goes to stderr (the stack's log).
-    channel = os.fdopen(os.dup(1), "w", buffering=1)
+    channel = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
@@ -59,7 +59,8 @@ def main() -> None:
             continue
         context = LambdaContext(request["requestId"], int(os.environ["AWS_LAMBDA_FUNCTION_TIMEOUT"]))
         try:
-            reply = json.dumps({"result": handler(request["event"], context)})
+            # Unescaped, as the python3.12+ runtimes return it: the 6 MB limit counts UTF-8 bytes.
+            reply = json.dumps({"result": handler(request["event"], context)}, ensure_ascii=False)
         except Exception as exc:  # the handler raised, or returned what JSON cannot hold
             reply = json.dumps({"error": _error(exc)})
         channel.write(reply + "\n")

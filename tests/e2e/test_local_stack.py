@@ -177,7 +177,10 @@ def test_a_response_over_6_mb_gets_api_gateways_answer(limits: Served) -> None:
     assert response.status_code == 500
     assert response.json() == {"message": "Internal Server Error"}
     assert any("BigFunction: Response payload size" in line and "6291556 bytes" in line for line in limits.lines)
-    assert len(limits.get("/big", params={"bytes": str(5 * 1024 * 1024)}).content) == 5 * 1024 * 1024
+    assert len(limits.get("/big", params={"count": str(5 * 1024 * 1024)}).content) == 5 * 1024 * 1024
+    # Counted in UTF-8 bytes, unescaped, as python3.13 answers: 1.9 M of 中 is 5.7 MB (11.4 MB escaped).
+    assert len(limits.get("/big", params={"char": "中", "count": "1900000"}).content) == 5_700_000
+    assert limits.get("/big", params={"char": "中", "count": "2200000"}).status_code == 500  # 6.6 MB
 
 
 def test_a_crashed_function_gets_api_gateways_answer(limits: Served) -> None:
@@ -276,6 +279,12 @@ def test_invoke_sends_an_empty_event_or_reads_stdin(
     monkeypatch.setattr("sys.stdin", io.StringIO('{"from": "stdin"}'))
     assert main([*base, "-e", "-"]) == 0
     assert json.loads(json.loads(capsys.readouterr().out)["body"])["event"] == {"from": "stdin"}
+    crash = ["invoke", "CrashFunction", "-t", str(LIMITS), "--dynamodb-endpoint", dynamodb.endpoint]
+    assert main(crash) == 1  # the function's error as Lambda reports it, not a traceback
+    assert json.loads(capsys.readouterr().out) == {
+        "errorMessage": "CrashFunction: Runtime exited with error: exit status 3",
+        "errorType": "Runtime.ExitError",
+    }
 
 
 def test_stopping_does_not_wait_for_a_busy_worker() -> None:

@@ -19,7 +19,8 @@ def sleep(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 def big(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return {"statusCode": 200, "body": "x" * int(_query(event).get("bytes", str(7 * 1024 * 1024)))}
+    query = _query(event)
+    return {"statusCode": 200, "body": query.get("char", "x") * int(query.get("count", str(7 * 1024 * 1024)))}
 
 
 def crash(event: dict[str, Any], context: Any) -> dict[str, Any]:
