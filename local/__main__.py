@@ -125,7 +125,7 @@ def write_trending_menu(args: argparse.Namespace) -> int:
 
 
 def _sam_options(command: argparse.ArgumentParser) -> None:
-    command.add_argument("-t", "--template", default=os.environ.get("TEMPLATE", str(TEMPLATE.relative_to(ROOT))),
+    command.add_argument("-t", "--template", default=str(TEMPLATE.relative_to(ROOT)),
                          help="the SAM template (default template.yaml)")  # fmt: skip
     command.add_argument("-n", "--env-vars", default=os.environ.get("ENV_VARS") or None,
                          help='sam local\'s env-vars JSON: {"Parameters": {...}, "FunctionName": {...}}; '
