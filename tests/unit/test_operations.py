@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,7 @@ ALARMS = sorted(name for name, resource in RESOURCES.items() if resource["Type"]
 GLOBAL_ENV: dict[str, Any] = RAW["Globals"]["Function"]["Environment"]["Variables"]
 LAYER_CODE = "\n".join(path.read_text() for path in (ROOT / "layers" / "common" / "wegit").rglob("*.py"))
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.y*ml"))
+LOCAL_ACTIONS = sorted((ROOT / ".github" / "actions").glob("*/action.yml"))
 OIDC_ROLE = ROOT / "deploy" / "github-oidc-role.yaml"
 PSEUDO = {
     "AWS::Region": "us-east-1",
@@ -282,6 +285,19 @@ def test_deploy_jobs_assume_the_oidc_role_in_an_environment(path):
         permissions = job.get("permissions", doc.get("permissions", {}))
         assert permissions.get("id-token") == "write", f"{job_name}: OIDC needs `id-token: write`"
         assert job.get("environment"), f"{job_name}: deploy through a GitHub environment (prod's has reviewers)"
+
+
+@pytest.mark.parametrize(
+    "action", sorted((ROOT / ".github" / "actions").glob("*/action.yml")), ids=lambda p: p.parent.name
+)
+def test_local_action_scripts_pass_shellcheck(action):
+    # actionlint runs shellcheck on the workflows' `run:` scripts, not on those of the actions they use.
+    steps_ = yaml.safe_load(action.read_text())["runs"]["steps"]
+    for step in (step for step in steps_ if "run" in step):
+        script = "#!/usr/bin/env bash\n" + re.sub(r"\$\{\{[^}]*\}\}", "x", step["run"])
+        shellcheck = Path(sys.executable).with_name("shellcheck")
+        result = subprocess.run([shellcheck, "-"], input=script, capture_output=True, text=True, check=False)
+        assert result.returncode == 0, f"{step.get('name')}: {result.stdout}"
 
 
 def test_prod_deploys_after_dev_each_in_its_environment():
