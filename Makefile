@@ -45,6 +45,13 @@ node_modules/.installed: package.json package-lock.json
 	$(MAKE) --no-print-directory -C layers/common host-wheels PYTHON=$(abspath $(PY))
 	touch $@
 
+# checkov in a virtualenv of its own: its pins (boto3, networkx, packaging) conflict with SAM CLI's.
+.cache/checkov/.installed: requirements-checkov.txt
+	@echo "==> checkov (.cache/checkov)"
+	python3 -m venv .cache/checkov
+	.cache/checkov/bin/pip install --quiet -r requirements-checkov.txt
+	touch $@
+
 setup: $(VENV)/.installed node_modules/.installed
 	@bash local/ensure_java.sh
 
@@ -71,7 +78,7 @@ build: setup .cache/wheelhouse/.complete
 	@echo "==> sam build (layer from wheels, Python 3.13 bytecode, no Docker)"
 	sam build
 
-pytest: setup .cache/wheelhouse-host/.complete
+pytest: setup .cache/wheelhouse-host/.complete .cache/checkov/.installed
 	@echo "==> pytest (unit, integration on DynamoDB Local, e2e through the local API, build smoke)"
 	WEGIT_REQUIRE_BUILD=1 $(PY) -m pytest
 

@@ -32,7 +32,7 @@ def refreshed(stack, github_server):
 
 
 def test_refresh_scrapes_every_combination(refreshed):
-    assert refreshed == {"refreshed": COMBINATIONS, "failed": 0}
+    assert refreshed == {"refreshed": COMBINATIONS, "failed": 0, "not_reached": 0}
 
 
 def test_warm_cache_makes_zero_upstream_requests(http, github, refreshed):
@@ -50,7 +50,8 @@ def test_warm_cache_makes_zero_upstream_requests(http, github, refreshed):
             assert not isinstance(row[number], bool)
     assert web_requests(github) == []
     max_age = int(response.headers["Cache-Control"].split("max-age=")[1])
-    assert 0 < max_age <= trending.max_age()
+    assert max_age == trending.max_age()  # the whole lifetime: with Age, a cache keeps it until it goes stale
+    assert "Warning" not in response.headers
     assert int(response.headers["Age"]) < 600
 
 
@@ -103,6 +104,9 @@ def test_stale_snapshot_is_served_when_github_fails(http, github, refreshed, dyn
     response = get(http, "/trending-repositories", since="weekly", language="go")
     assert response.status_code == 200
     assert response.headers["X-Trending-Stale"] == "true"
+    assert response.headers["Warning"] == '110 - "Response is Stale"'
+    # Age past max-age: no standard cache takes it for fresh
+    assert int(response.headers["Age"]) > int(response.headers["Cache-Control"].split("max-age=")[1])
     assert int(response.headers["Age"]) >= 3 * trending.max_age() - 5
     assert len(response.json()) == 25
     assert len(web_requests(github)) == 3  # one try and two retries, then the stale answer

@@ -40,13 +40,14 @@ def paged_response(page: Page) -> Response[Any]:
 
 
 def trending_response(answer: Answer, max_age: int) -> Response[Any]:
-    """Trending rows with how long they stay fresh (Cache-Control) and how old they are (Age)."""
-    headers = {"Age": str(int(answer.age))}
+    """Trending rows with HTTP's freshness: `max-age` is a snapshot's whole lifetime and `Age` how much of it
+    is gone, so a standard cache keeps the answer exactly until the snapshot goes stale. A stale answer
+    (github.com failed; the last good snapshot) has an Age past max-age, so no cache takes it for fresh, and
+    says so: `Warning: 110` (RFC 7234's "Response is Stale") and `X-Trending-Stale: true`."""
+    headers = {"Age": str(int(answer.age)), "Cache-Control": f"public, max-age={max_age}"}
     if answer.stale:
-        headers["X-Trending-Stale"] = "true"  # github.com failed; this is the last good snapshot
-        headers["Cache-Control"] = "public, max-age=60"
-    else:
-        headers["Cache-Control"] = f"public, max-age={max(0, int(max_age - answer.age))}"
+        headers["X-Trending-Stale"] = "true"
+        headers["Warning"] = '110 - "Response is Stale"'
     return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=answer.rows, headers=headers)
 
 

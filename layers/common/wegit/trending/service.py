@@ -50,6 +50,8 @@ SPOKEN_LANGUAGES = frozenset(
 RETRY_SCRAPE_AFTER = 60.0
 # Failures of a scrape on a miss the caller gets as they are (429/503 with Retry-After, 504); others are 502.
 PASSED_THROUGH = frozenset({429, 503, 504})
+# The combinations the last refresh did not reach (out of time, or github.com asked to wait): the next starts there.
+PENDING_KEY = "refresh#pending"
 _failed_at: dict[str, float] = {}
 
 
@@ -218,27 +220,64 @@ def combinations() -> list[Query]:
     ]
 
 
-def refresh_all() -> dict[str, int]:
-    """Scrape every combination at a polite pace; one failure never stops the others."""
+def refresh_all(time_left: Callable[[], float] | None = None) -> dict[str, int]:
+    """Scrape every combination at a polite pace, those the last run did not reach first; one failure never
+    stops the others. With `time_left` (seconds, from the invocation's deadline) it stops cleanly while one
+    more page could still finish, or at once when github.com asks to wait (429/503 with Retry-After): the
+    combinations not reached are stored for the next run. It always logs a summary and emits its metrics."""
+    settings = get_settings()
+    every = {query.key: query for query in combinations()}
+    pending = [key for key in _pending() if key in every]
+    order = [every[key] for key in pending] + [query for key, query in every.items() if key not in pending]
     done = failed = 0
+    not_reached: list[Query] = []
     menu_stored = False
     started = time.perf_counter()
-    for index, query in enumerate(combinations()):
-        if index:
-            time.sleep(get_settings().trending_pace)
-        try:
-            snapshot, stored_menu = scrape_and_store(query, with_menu=not menu_stored)
-            menu_stored = menu_stored or stored_menu
-            done += 1
-            logger.info("trending refreshed", extra={"key": query.key, "rows": len(snapshot.rows)})
-        except WeGitError as exc:
-            failed += 1
-            logger.warning("trending refresh failed", extra={"key": query.key, "error": type(exc).__name__})
-        except Exception:  # e.g. DynamoDB throttling: still one combination, never the whole run
-            failed += 1
-            logger.exception("trending refresh failed", extra={"key": query.key})
-    metrics.add_metric(name="TrendingPagesRefreshed", unit=MetricUnit.Count, value=done)
-    metrics.add_metric(name="TrendingPagesFailed", unit=MetricUnit.Count, value=failed)
-    seconds = round(time.perf_counter() - started, 1)
-    logger.info("trending refresh finished", extra={"refreshed": done, "failed": failed, "seconds": seconds})
-    return {"refreshed": done, "failed": failed}
+    try:
+        for index, query in enumerate(order):
+            if time_left is not None and time_left() < settings.total_timeout + settings.trending_pace:
+                not_reached = order[index:]
+                logger.warning("trending refresh out of time", extra={"not_reached": len(not_reached)})
+                break
+            if index:
+                time.sleep(settings.trending_pace)
+            try:
+                snapshot, stored_menu = scrape_and_store(query, with_menu=not menu_stored)
+                menu_stored = menu_stored or stored_menu
+                done += 1
+                logger.info("trending refreshed", extra={"key": query.key, "rows": len(snapshot.rows)})
+            except WeGitError as exc:
+                failed += 1
+                logger.warning("trending refresh failed", extra={"key": query.key, "error": type(exc).__name__})
+                if exc.retry_after is not None:  # github.com asks us to wait: the next run goes on from here
+                    not_reached = order[index:]
+                    logger.warning("github.com asked to wait", extra={"retry_after": exc.retry_after})
+                    break
+            except Exception:  # e.g. DynamoDB throttling: still one combination, never the whole run
+                failed += 1
+                logger.exception("trending refresh failed", extra={"key": query.key})
+    finally:
+        _store_pending([query.key for query in not_reached])
+        metrics.add_metric(name="TrendingPagesRefreshed", unit=MetricUnit.Count, value=done)
+        metrics.add_metric(name="TrendingPagesFailed", unit=MetricUnit.Count, value=failed)
+        metrics.add_metric(name="TrendingPagesNotReached", unit=MetricUnit.Count, value=len(not_reached))
+        seconds = round(time.perf_counter() - started, 1)
+        summary = {"refreshed": done, "failed": failed, "not_reached": len(not_reached), "seconds": seconds}
+        logger.info("trending refresh finished", extra=summary)
+    return {"refreshed": done, "failed": failed, "not_reached": len(not_reached)}
+
+
+def _pending() -> list[str]:
+    try:
+        snapshot = trending_store.get(PENDING_KEY)
+    except Exception:  # the run goes on in the usual order
+        logger.exception("pending trending combinations unreadable")
+        return []
+    return [str(key) for key in snapshot.rows] if snapshot else []
+
+
+def _store_pending(keys: list[str]) -> None:
+    try:
+        trending_store.put(PENDING_KEY, keys)
+    except Exception:  # the summary and metrics must still go out
+        logger.exception("pending trending combinations not stored", extra={"not_reached": len(keys)})

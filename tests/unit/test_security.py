@@ -1,0 +1,108 @@
+"""Least privilege and what the logs may hold, as template.yaml declares them."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from local.template import read
+
+RAW = read()
+RESOURCES: dict[str, Any] = RAW["Resources"]
+FUNCTIONS = {name: r for name, r in RESOURCES.items() if r["Type"] == "AWS::Serverless::Function"}
+TOKEN_PARAMETER = ["ssm:GetParameter"]
+SNAPSHOTS = ["dynamodb:GetItem", "dynamodb:PutItem"]
+# What each function may do, and on what: nothing more (SAM adds the DLQ's sqs:SendMessage and the logs).
+ALLOWED = {
+    "HealthCheckFunction": {},
+    "DevelopersFunction": {"parameter": TOKEN_PARAMETER},
+    "DeveloperEventsFunction": {"parameter": TOKEN_PARAMETER},
+    "RepositoriesFunction": {"parameter": TOKEN_PARAMETER},
+    "SearchRepositoriesFunction": {"parameter": TOKEN_PARAMETER},
+    "TrendingRepositoriesFunction": {"TrendingTable": SNAPSHOTS},
+    "TrendingDevelopersFunction": {"TrendingTable": SNAPSHOTS},
+    "TrendingLanguagesFunction": {"TrendingTable": ["dynamodb:GetItem"]},
+    "RefreshTrendingFunction": {"TrendingTable": SNAPSHOTS},
+}
+# Tables that hold nothing but a cache of public data; every other table holds user data.
+CACHES = {"TrendingTable"}
+
+
+def _target(resource: Any) -> str:
+    """The resource a statement names: a table's logical id, "parameter", or the raw value."""
+    if isinstance(resource, dict) and "Fn::GetAtt" in resource:
+        return str(resource["Fn::GetAtt"][0] if isinstance(resource["Fn::GetAtt"], list) else resource["Fn::GetAtt"])
+    if isinstance(resource, dict) and "Fn::Sub" in resource and ":parameter/" in str(resource["Fn::Sub"]):
+        return "parameter"
+    return str(resource)
+
+
+def _grants(function: dict[str, Any]) -> dict[str, list[str]]:
+    grants: dict[str, list[str]] = {}
+    for policy in function["Properties"].get("Policies", []):
+        assert isinstance(policy, dict) and set(policy) == {"Statement"}, (
+            f"a policy template or managed policy: {policy}"
+        )
+        for statement in policy["Statement"]:
+            assert statement["Effect"] == "Allow"
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            for resource in resources:
+                assert "*" not in str(resource), f"wildcard resource {resource}"
+                grants.setdefault(_target(resource), []).extend(actions)
+    return grants
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_each_function_may_do_only_what_it_does(name):
+    grants = _grants(FUNCTIONS[name])
+    assert not any("*" in action for actions in grants.values() for action in actions), grants
+    if name in ALLOWED:
+        assert grants == ALLOWED[name]
+
+
+def test_the_service_token_parameter_is_named_exactly():
+    statement = FUNCTIONS["DevelopersFunction"]["Properties"]["Policies"][0]["Statement"][0]
+    assert statement["Resource"]["Fn::Sub"].endswith(":parameter/${GitHubTokenParameter}")
+
+
+def test_tables_with_user_data_are_kept_and_recoverable():
+    for name, table in RESOURCES.items():
+        if table["Type"] != "AWS::DynamoDB::Table" or name in CACHES:
+            continue
+        assert table.get("DeletionPolicy") == "Retain", f"{name}: stack deletion would delete users' data"
+        assert table.get("UpdateReplacePolicy") == "Retain", f"{name}: a replacement would delete users' data"
+        assert table["Properties"]["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+
+
+# API Gateway access log variables that can never hold a token: no query string, no header, no body.
+SAFE_VARIABLES = {
+    "requestId", "requestTimeEpoch", "identity.sourceIp", "httpMethod", "routeKey", "path", "status",
+    "responseLength", "responseLatency", "integrationLatency", "integrationStatus", "error.messageString",
+    "integrationErrorMessage",
+}  # fmt: skip
+
+
+def test_access_logs_never_record_a_query_string_or_a_header():
+    api = next(r for r in RESOURCES.values() if r["Type"] == "AWS::Serverless::HttpApi")
+    settings = api["Properties"]["AccessLogSettings"]
+    assert settings["DestinationArn"] == {"Fn::GetAtt": ["HttpApiAccessLogs", "Arn"]}
+    log_format = settings["Format"]
+    variables = set(re.findall(r"\$context\.([A-Za-z.]+)", log_format))
+    assert variables and variables <= SAFE_VARIABLES, variables - SAFE_VARIABLES
+    assert "$request" not in log_format and "$stageVariables" not in log_format
+    assert "querystring" not in log_format.lower()
+
+
+def test_scheduled_functions_dead_letter_to_an_alarmed_queue():
+    for name, function in FUNCTIONS.items():
+        events = function["Properties"].get("Events", {}).values()
+        if not any(event["Type"] in ("Schedule", "ScheduleV2", "SQS") for event in events):
+            continue
+        queue = function["Properties"]["DeadLetterQueue"]["TargetArn"]["Fn::GetAtt"][0]
+        alarmed = [a for a in RESOURCES.values() if a["Type"] == "AWS::CloudWatch::Alarm"
+                   and {"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}
+                   in a["Properties"].get("Dimensions", [])]  # fmt: skip
+        assert alarmed, f"{name}: no alarm on its dead-letter queue {queue}"
