@@ -50,7 +50,7 @@ def function_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def stack(dynamodb: DynamoDBLocal, github_server: GitHubFake, function_log: Path) -> Iterator[Stack]:
-    environment = {"HTTP_READ_TIMEOUT": "1", "HTTP_TOTAL_TIMEOUT": "2", "GITHUB_TOKEN": SERVICE_TOKEN}
+    environment = {"HTTP_READ_TIMEOUT": "1", "HTTP_TOTAL_TIMEOUT": "3", "GITHUB_TOKEN": SERVICE_TOKEN}
     with Stack(
         dynamodb_endpoint=dynamodb.endpoint,
         github_fake=github_server,

@@ -15,8 +15,8 @@ import requests
 from local.fakes import faults
 from tests.e2e.test_github_endpoints import USER_TOKEN
 
-# Seconds an answer may take at most: the test stack's deadline per upstream call is HTTP_TOTAL_TIMEOUT=2.
-WITHIN = 6.0
+# Seconds an answer may take at most: the test stack's deadline per upstream call is HTTP_TOTAL_TIMEOUT=3.
+WITHIN = 8.0
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,8 @@ RETRY_STATUSES = frozenset({502, 503, 504})
 MAX_RETRIES = 2
 # A Lambda must answer within its timeout: a longer Retry-After is not waited for, the caller gets the error.
 MAX_RETRY_AFTER_SECONDS = 3.0
+# A retry is only started with this much of the call's deadline left after its wait: else it could not finish.
+MIN_ATTEMPT_SECONDS = 1.0
 # The most one upstream answer may hold: the API answers at most Lambda's 6 MB, and nothing we read is near it.
 MAX_BODY_BYTES = 5_000_000
 ERROR_BODY_BYTES = 65_536  # an error answer is read (so its connection can be reused) but never used
@@ -76,9 +78,11 @@ class _BoundedRetry(Retry):
         _stacktrace: TracebackType | None = None,
     ) -> Self:
         scope, left = deadline.current(), deadline.remaining()
-        wait = (self.get_retry_after(response) or 0.0) if response is not None else 0.0
-        too_late = left is not None and wait + 0.5 > left  # the retry could not finish before the deadline
-        if wait > MAX_RETRY_AFTER_SECONDS or too_late or (scope is not None and scope.ended):
+        retry_after = (self.get_retry_after(response) or 0.0) if response is not None else 0.0
+        # urllib3 sleeps the longer of Retry-After and the backoff, which doubles from the second retry on.
+        backoff = min(self.backoff_max, self.backoff_factor * 2 ** len(self.history)) if self.history else 0.0
+        too_late = left is not None and max(retry_after, backoff) + MIN_ATTEMPT_SECONDS > left
+        if retry_after > MAX_RETRY_AFTER_SECONDS or too_late or (scope is not None and scope.ended):
             # MaxRetryError makes urllib3 hand back this response unretried (raise_on_status=False), or the
             # error as the reason, which requests turns into the exception it means.
             raise MaxRetryError(cast(ConnectionPool, _pool), url or "", error)
