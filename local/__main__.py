@@ -100,7 +100,7 @@ def invoke(args: argparse.Namespace) -> int:
     known = load(Path(args.template)).functions  # before starting anything: a typo is a one-line error
     if args.function not in known:
         raise SystemExit(f"error: no function {args.function!r} in {args.template}; known: {', '.join(sorted(known))}")
-    with _stack(args, dynamodb_endpoint=args.dynamodb_endpoint) as stack:
+    with _stack(args, dynamodb_endpoint=args.dynamodb_endpoint, aws_endpoint=args.aws_endpoint) as stack:
         assert stack.runtime is not None
         try:
             result = stack.runtime.invoke(args.function, event)
@@ -156,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     invoke_cmd.add_argument("--dynamodb-endpoint", default=os.environ.get("DYNAMODB_ENDPOINT"),
                             help="this DynamoDB instead of the running stack's or a new one")  # fmt: skip
     _sam_options(invoke_cmd)
+    invoke_cmd.add_argument("--aws-endpoint", default=os.environ.get("AWS_LOCAL_ENDPOINT"),
+                            help="this moto server (SSM, KMS, SQS, SNS), not the stack's or a new one")  # fmt: skip
     invoke_cmd.set_defaults(run=invoke)
     openapi_cmd = commands.add_parser("openapi", help="write openapi.json, merged from every function's resolver")
     openapi_cmd.set_defaults(run=write_openapi)

@@ -19,6 +19,7 @@ def document() -> str:
     if str(LAYER_DIR) not in sys.path:
         sys.path.insert(0, str(LAYER_DIR))
     from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
+    from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
     from wegit import __version__
 
@@ -27,6 +28,7 @@ def document() -> str:
         version=__version__,
         description='Backend of the WeGit mini-program. Every error body is {"message": "..."}.',
         on_conflict="error",
+        security_schemes={"session": HTTPBearer(bearerFormat="wgs_ session token from POST /sessions")},
     )
     # The template says which functions serve the API; discovery by AST would miss `app = make_resolver()`.
     for spec in load().functions.values():
@@ -37,15 +39,16 @@ def document() -> str:
 
 ERRORS = {
     "400": "a parameter is missing or invalid; the message names it",
-    "401": "the token is malformed or GitHub rejected it",
+    "401": "the token or session is malformed, unknown or expired, or GitHub rejected the token",
     "403": "GitHub refused access",
     "404": "not found on GitHub",
     "413": "the request body is larger than the API accepts",
     "414": "the query string is longer than the API accepts",
+    "415": "the body is not sent as application/json",
     "429": "GitHub rate limit exhausted; Retry-After says when to try again",
     "500": "an unexpected error; the message carries the request id",
     "502": "GitHub failed or answered something unreadable, of the wrong shape or too large",
-    "503": "GitHub asked to come back later; Retry-After says when",
+    "503": "GitHub or WeChat asked to come back later, or WeChat is down; Retry-After says when",
     "504": "GitHub did not answer in time",
 }
 # What each route can answer besides 200 (wegit.api maps the errors). Trending routes ask github.com only on
@@ -53,8 +56,12 @@ ERRORS = {
 LIMITS = ("413", "414", "500")
 GITHUB_ERRORS = ("400", "401", "403", "404", "429", "502", "503", "504", *LIMITS)
 TRENDING_ERRORS = ("400", "429", "502", "503", "504", *LIMITS)
+SESSION_ERRORS = ("400", "401", *LIMITS)
 ROUTE_ERRORS = {
     "/health-check": LIMITS,
+    "/sessions": ("400", "401", "403", "415", "429", "502", "503", "504", *LIMITS),
+    "/me": SESSION_ERRORS,
+    "/me/github-token": ("400", "401", "415", "429", "502", "503", "504", *LIMITS),
     "/trending-languages": ("400", *LIMITS),
     "/trending-repositories": TRENDING_ERRORS,
     "/trending-developers": TRENDING_ERRORS,
@@ -93,9 +100,12 @@ def _with_our_errors(schema: dict[str, Any]) -> dict[str, Any]:
     500 ResponseValidationError; this API answers every error as {"message"} with the statuses of wegit.api,
     Retry-After on 429 and 503, and the 200s carry their headers (Max-Page, caching)."""
     for path, operations in schema.get("paths", {}).items():
-        for operation in operations.values():
+        for method, operation in operations.items():
             responses = operation["responses"]
             responses.pop("422", None)
+            if method == "delete":  # these answer 204 without a body
+                responses.pop("200", None)
+                responses["204"] = {"description": "done; no body"}
             for status in ROUTE_ERRORS.get(path, GITHUB_ERRORS):
                 content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                 responses[status] = {"description": ERRORS[status], "content": content}

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from local.aws import MotoServer, endpoint_variables, needs_moto, provision
 from local.dynamodb import DynamoDBLocal, create_tables
 from local.runtime import DEFAULT_CONCURRENCY, Runtime
 from local.template import ROOT, TEMPLATE, Template, load
@@ -86,6 +87,8 @@ class Stack:
         persist: bool = True,
         dynamodb_endpoint: str | None = None,
         github_fake: Any = None,
+        wechat_fake: Any = None,
+        aws_endpoint: str | None = None,
         environment: dict[str, str] | None = None,
         function_log: Path | None = None,
         attach: bool = True,
@@ -110,6 +113,10 @@ class Stack:
         self.dynamodb: DynamoDBLocal | None = None
         self.fakes: Any = github_fake
         self.owns_fakes = github_fake is None
+        self.wechat: Any = wechat_fake
+        self.owns_wechat = wechat_fake is None
+        self.aws_endpoint = aws_endpoint
+        self.moto: MotoServer | None = None
         self.environment = environment or {}
         self.function_log = function_log
         self.attach = attach
@@ -152,6 +159,7 @@ class Stack:
             overrides["TRENDING_PACE_SECONDS"] = "0"  # politeness is owed to github.com, not to a local fake
         elif os.environ.get("GITHUB_TOKEN"):
             overrides["GITHUB_TOKEN"] = os.environ["GITHUB_TOKEN"]  # the real GitHub only, never a fake
+        overrides.update(self._aws_and_wechat(attached))
         everyone, per_function = self.env_vars
         overrides.update({**self.environment, **everyone})
         self.runtime = Runtime(self.template.functions, overrides, self.function_log, per_function, self.concurrency)
@@ -193,6 +201,39 @@ class Stack:
         """What the local API adds to a 502 while GitHub is unreachable."""
         return NO_NETWORK_HINT if self.github_unreachable.is_set() else None
 
+    def _aws_and_wechat(self, attached: dict[str, str] | None) -> dict[str, str]:
+        """moto for SSM/KMS (provisioned from the template) and, offline, the WeChat fake: the variables to set."""
+        if attached and attached.get("aws"):
+            self.aws_endpoint = attached["aws"]
+        if self.aws_endpoint is None and not needs_moto(self.template):
+            return {}
+        if self.aws_endpoint is None:
+            self.moto = MotoServer().start()
+            self.aws_endpoint = self.moto.endpoint
+            say(f"moto server (SSM, KMS, SQS, SNS) on {self.aws_endpoint}")
+        overrides = endpoint_variables(self.aws_endpoint)
+        if attached and attached.get("wechat_api"):
+            overrides.update(WECHAT_API_URL=attached["wechat_api"])
+        elif self.wechat is None and self.offline:
+            from local.fakes.wechat import WeChatFake
+
+            self.wechat = WeChatFake().start()
+            say(f"OFFLINE: WeChat answered by a fake at {self.wechat.url}")
+        if self.wechat is not None:
+            overrides.update(WECHAT_API_URL=self.wechat.url)
+        offline_wechat = "WECHAT_API_URL" in overrides
+        from local.fakes import wechat as fake
+
+        app_id = fake.APP_ID if offline_wechat else os.environ.get("WECHAT_APP_ID", "")
+        secret = fake.APP_SECRET if offline_wechat else os.environ.get("WECHAT_APP_SECRET", "")
+        if app_id:
+            overrides["WECHAT_APP_ID"] = app_id
+        names = {spec.environment.get("WECHAT_SECRET_PARAMETER") for spec in self.template.functions.values()}
+        secure = {name: secret for name in names if name and secret}
+        made = provision(self.aws_endpoint, self.template, secure)
+        say(f"AWS on moto: {', '.join(made) or 'nothing to create'}")
+        return overrides
+
     def _attach(self) -> dict[str, str] | None:
         if not self.running_file.exists():
             return None
@@ -207,6 +248,10 @@ class Stack:
         state["data"] = str(data_dir(self.state_dir, self.offline)) if self.dynamodb and self.persist else None
         if self.fakes is not None:
             state.update(github_api=self.fakes.api_url, github_web=self.fakes.web_url)
+        if self.aws_endpoint is not None:
+            state.update(aws=self.aws_endpoint)
+        if self.wechat is not None:
+            state.update(wechat_api=self.wechat.url)
         self.running_file.write_text(json.dumps(state, indent=2))
         self.owns_state = True
 
@@ -215,6 +260,10 @@ class Stack:
             self.runtime.stop()
         if self.fakes is not None and self.owns_fakes:
             self.fakes.stop()
+        if self.wechat is not None and self.owns_wechat:
+            self.wechat.stop()
+        if self.moto is not None:
+            self.moto.stop()
         if self.dynamodb is not None:
             self.dynamodb.stop()
         if self.owns_state:

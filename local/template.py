@@ -79,10 +79,24 @@ class Template:
     functions: dict[str, FunctionSpec]
     tables: dict[str, dict[str, Any]]
     cors: Cors | None = None
+    resources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    ssm: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (type, value), resolved
 
     def table_names(self) -> dict[str, str]:
         """Local physical name of every table: its logical id (a deployed stack gets generated names)."""
         return {logical: logical for logical in self.tables}
+
+    def resources_of(self, kind: str) -> dict[str, dict[str, Any]]:
+        """Properties of every resource of one type, by logical id."""
+        return {name: r.get("Properties", {}) for name, r in self.resources.items() if r["Type"] == kind}
+
+    @staticmethod
+    def key_alias(logical: str) -> str:
+        """What `!Ref` of a KMS key gives locally: an alias the local stack creates (key ids are random)."""
+        return f"alias/{logical}"
+
+    def ssm_parameters(self) -> dict[str, tuple[str, str]]:
+        return self.ssm
 
 
 def _route(method: str, path: str) -> Route:
@@ -179,9 +193,12 @@ def load(path: Path = TEMPLATE, overrides: dict[str, str] | None = None) -> Temp
         raise KeyError(f"no parameter {', '.join(unknown)} in {path.name}; known: {', '.join(sorted(parameters))}")
     parameters.update(overrides or {})
     tables = {n: r["Properties"] for n, r in resources.items() if r["Type"] == "AWS::DynamoDB::Table"}
+    keys = {n: Template.key_alias(n) for n, r in resources.items() if r["Type"] == "AWS::KMS::Key"}
     refs = {
         **parameters,
         **{name: name for name in tables},
+        **keys,
+        "AWS::Partition": "aws",
         "AWS::Region": "us-east-1",
         "AWS::AccountId": "123456789012",
         "AWS::StackName": "wegit-local",
@@ -189,6 +206,13 @@ def load(path: Path = TEMPLATE, overrides: dict[str, str] | None = None) -> Temp
         NO_VALUE: NO_VALUE,
     }
     conditions: dict[str, Any] = doc.get("Conditions", {})
+    ssm: dict[str, tuple[str, str]] = {}
+    for name, resource in resources.items():
+        if resource["Type"] == "AWS::SSM::Parameter":
+            props = resource["Properties"]
+            physical = _resolve(props.get("Name", name), refs, conditions)
+            refs[name] = physical
+            ssm[physical] = (str(props.get("Type", "String")), _resolve(props["Value"], refs, conditions))
     globals_fn = doc.get("Globals", {}).get("Function", {})
     global_env = globals_fn.get("Environment", {}).get("Variables", {})
     functions: dict[str, FunctionSpec] = {}
@@ -211,4 +235,4 @@ def load(path: Path = TEMPLATE, overrides: dict[str, str] | None = None) -> Temp
             elif event["Type"] == "Schedule":
                 spec.schedules.append(_resolve(event["Properties"]["Schedule"], refs, conditions))
         functions[name] = spec
-    return Template(parameters, functions, tables, _cors(resources, refs, conditions))
+    return Template(parameters, functions, tables, _cors(resources, refs, conditions), resources=resources, ssm=ssm)

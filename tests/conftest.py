@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 import requests
 
+from local.aws import MotoServer
 from local.dynamodb import DynamoDBLocal
 from local.fakes.github import GitHubFake
+from local.fakes.wechat import WeChatFake
 from local.server import LocalApi
 from local.stack import Stack
 from wegit.observability import logger
@@ -29,6 +31,27 @@ def dynamodb() -> Iterator[DynamoDBLocal]:
 def github_server() -> Iterator[GitHubFake]:
     with GitHubFake() as fake:
         yield fake
+
+
+@pytest.fixture(scope="session")
+def moto() -> Iterator[MotoServer]:
+    """A moto server on loopback (SSM, KMS, SQS, SNS), stopped at the end of the session."""
+    with MotoServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def wechat_server() -> Iterator[WeChatFake]:
+    with WeChatFake() as fake:
+        yield fake
+
+
+@pytest.fixture
+def wechat(wechat_server: WeChatFake) -> Iterator[WeChatFake]:
+    """The WeChat fake with no requests, messages, grants or scripted answers left over from another test."""
+    wechat_server.clear()
+    yield wechat_server
+    wechat_server.clear()
 
 
 @pytest.fixture
@@ -49,11 +72,15 @@ def function_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def stack(dynamodb: DynamoDBLocal, github_server: GitHubFake, function_log: Path) -> Iterator[Stack]:
+def stack(
+    dynamodb: DynamoDBLocal, github_server: GitHubFake, wechat_server: WeChatFake, moto: MotoServer, function_log: Path
+) -> Iterator[Stack]:
     environment = {"HTTP_READ_TIMEOUT": "1", "HTTP_TOTAL_TIMEOUT": "3", "GITHUB_TOKEN": SERVICE_TOKEN}
     with Stack(
         dynamodb_endpoint=dynamodb.endpoint,
         github_fake=github_server,
+        wechat_fake=wechat_server,
+        aws_endpoint=moto.endpoint,
         persist=False,
         environment=environment,
         function_log=function_log,

@@ -48,6 +48,10 @@ NAMED: dict[str, str] = {
     "rate_limit": "github3py/GitHub_rate_limit#0",
 }
 
+# A well-formed token the fake answers 401 "Bad credentials" for on every call, as GitHub does for a revoked one.
+REJECTED_TOKEN = "ghp_" + "0" * 36
+_WELL_FORMED = re.compile(r"^(token|bearer) [A-Za-z0-9_]{20,255}$", re.IGNORECASE)
+
 TRENDING_REPOSITORIES = "repositories_2023-05-18_all_daily.html"
 TRENDING_REPOSITORIES_BY_LANGUAGE = {
     "rust": "repositories_2026-05-07_rust_weekly.html",
@@ -337,6 +341,7 @@ class GitHubFake:
         # Loaded now so a missing or unreadable fixture fails at startup, not on the first click.
         self._replies = {name: self.recorded(name) for name in NAMED}
         self.server = FixtureHTTPServer()
+        self.rejected_tokens = {REJECTED_TOKEN}
         self._routes()
 
     # -- lifecycle -------------------------------------------------------------------------------------------
@@ -371,8 +376,14 @@ class GitHubFake:
         return [request for request, _ in list(self.server.log) if request.path.startswith(path_prefix)]
 
     def clear(self) -> None:
-        """Forget the log and every handler a test added (oneshot, ordered, permanent); keep the fixtures."""
+        """Forget the log, every handler a test added (oneshot, ordered, permanent) and every token revoked
+        with `revoke`; keep the fixtures."""
         self.server.clear()
+        self.rejected_tokens = {REJECTED_TOKEN}
+
+    def revoke(self, token: str) -> None:
+        """From now on GitHub answers 401 for this token (a user revoked it)."""
+        self.rejected_tokens.add(token)
 
     def recorded(self, name: str) -> Recording:
         """A recording by short name (see NAMED) or as "<format dir>/<file stem>[#<index>]"."""
@@ -410,13 +421,17 @@ class GitHubFake:
             self.server.route(pattern, self._guarded(handler))
         self.server.route(r"", lambda request: not_found())
 
-    @staticmethod
-    def _guarded(handler: Callable[[Request], Response]) -> Callable[[Request], Response]:
+    def _guarded(self, handler: Callable[[Request], Response]) -> Callable[[Request], Response]:
         # An exception escaping a handler would leave the request out of server.log and answer with werkzeug's
         # HTML 500; a JSON 500 keeps clients on their GitHub error path and the request visible to tests.
         def run(request: Request) -> Response:
             if request.method not in ("GET", "HEAD"):
                 return not_found()
+            authorization = request.headers.get("Authorization")
+            if authorization and (
+                not _WELL_FORMED.match(authorization) or authorization.split()[1] in self.rejected_tokens
+            ):
+                return github_error(401, "Bad credentials", "https://docs.github.com/rest")
             try:
                 return handler(request)
             except Exception as exc:

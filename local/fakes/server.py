@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 
 from pytest_httpserver import METHOD_ALL, HTTPServer, RequestHandler
 from pytest_httpserver.httpserver import RequestHandlerList
 from werkzeug import Request, Response
+
+# werkzeug's access log would print every query string, and WeChat's carry the AppSecret and login codes.
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 
 class _Handlers(RequestHandlerList):

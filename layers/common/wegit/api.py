@@ -22,8 +22,9 @@ if TYPE_CHECKING:  # types only: importing them would load pynamodb into every G
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
-# No route takes a body and every parameter is short: anything larger is refused before any work.
-MAX_REQUEST_BODY_BYTES = 16_384
+# Every JSON body a route takes is a few fields and every parameter is short: anything larger is refused
+# before any work.
+MAX_REQUEST_BODY_BYTES = 4_096
 MAX_QUERY_STRING_BYTES = 4_096
 # Lambda returns at most 6 MB (6 291 456 bytes) of response payload; the envelope needs a little of it.
 MAX_RESPONSE_BODY_BYTES = 6_291_456 - 16_384
@@ -76,14 +77,30 @@ def _describe_validation(exc: RequestValidationError) -> str:
     return "invalid parameter " + "; ".join(problems)
 
 
-def make_resolver(validation: bool = True) -> APIGatewayHttpResolver:
+# The OpenAPI security requirement of routes that take `Authorization: Bearer <session token>`.
+SESSION: list[dict[str, list[str]]] = [{"session": []}]
+
+
+def no_content() -> Response[Any]:
+    return Response(status_code=204, content_type=None, body=None)
+
+
+def make_resolver(validation: bool = True, sessions: bool = False) -> APIGatewayHttpResolver:
     """A resolver with every error answered as JSON {"message": ...} and, unless a route takes no parameters
     (validation=False), Powertools' validation: it loads pydantic, ~40 % of a cold import (`make bench`).
-    With validation, handlers' answers are checked against their return types too: a mismatch is our bug, a 500."""
+    With validation, handlers' answers are checked against their return types too: a mismatch is our bug, a 500.
+    `sessions` declares the bearer scheme of the routes that take a WeGit session."""
     app = APIGatewayHttpResolver(
         enable_validation=validation,
         response_validation_error_http_code=HTTPStatus.INTERNAL_SERVER_ERROR if validation else None,
     )
+    if sessions:
+        from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
+        app.configure_openapi(
+            title="WeGit API",
+            security_schemes={"session": HTTPBearer(bearerFormat="wgs_ session token from POST /sessions")},
+        )
 
     def _known(exc: WeGitError) -> Response[Any]:
         headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
@@ -131,6 +148,9 @@ def _over_request_limits(event: dict[str, Any]) -> dict[str, Any] | None:
         return _plain_error(413, f"the request body is over {MAX_REQUEST_BODY_BYTES} bytes")
     if len(event.get("rawQueryString") or "") > MAX_QUERY_STRING_BYTES:
         return _plain_error(414, f"the query string is over {MAX_QUERY_STRING_BYTES} bytes")
+    headers = {key.lower(): value for key, value in (event.get("headers") or {}).items()}
+    if body and "json" not in headers.get("content-type", "").lower():
+        return _plain_error(415, "send the body as JSON, with `Content-Type: application/json`")
     return None
 
 

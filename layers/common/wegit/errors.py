@@ -52,7 +52,7 @@ class RateLimited(WeGitError):
 
 
 class UpstreamBusy(WeGitError):
-    """The upstream answered 503 with Retry-After: the caller is told the same."""
+    """An upstream is busy or down for now (GitHub 503 with Retry-After, WeChat -1): the caller is told when."""
 
     status = 503
     default_message = "GitHub is unavailable for now; try again after Retry-After seconds"

@@ -52,7 +52,9 @@ RATE_LIMIT_HEADERS = {
     "X-RateLimit-Reset": "rate_reset",
     "X-RateLimit-Resource": "rate_resource",
 }
-_SECRET_QUERY = re.compile(r"(?i)([?&](?:access_token|token|client_secret|code|secret|password|key|sig)=)[^&#]*")
+_SECRET_QUERY = re.compile(
+    r"(?i)([?&](?:access_token|token|client_secret|code|js_code|secret|password|key|sig)=)[^&#]*"
+)
 _USERINFO = re.compile(r"(?<=://)[^/@]+@")
 
 

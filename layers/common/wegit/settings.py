@@ -44,6 +44,12 @@ class Settings:
     trending_table: str = "TrendingTable"
     trending_max_age: int = 7200  # seconds a snapshot is fresh
     trending_pace: float = 1.0  # seconds between github.com pages during a refresh
+    rate_limit_table: str = ""  # the service tokens' rate limits shared by every container; "" = per container
+    accounts_table: str = "AccountsTable"
+    github_token_key: str = ""  # KMS key id or alias that encrypts bound GitHub tokens
+    wechat_api_url: str = "https://api.weixin.qq.com"
+    wechat_app_id: str = ""
+    wechat_secret_parameter: str = ""  # SSM SecureString name of the mini-program's AppSecret
 
 
 @lru_cache(maxsize=1)
@@ -61,4 +67,10 @@ def get_settings() -> Settings:
         trending_table=os.environ.get("TRENDING_TABLE", "TrendingTable"),
         trending_max_age=int(_number("TRENDING_MAX_AGE", 7200, minimum=60)),
         trending_pace=_number("TRENDING_PACE_SECONDS", 1.0),
+        rate_limit_table=os.environ.get("RATE_LIMIT_TABLE", ""),
+        accounts_table=os.environ.get("ACCOUNTS_TABLE", "AccountsTable"),
+        github_token_key=os.environ.get("GITHUB_TOKEN_KEY", ""),
+        wechat_api_url=_url("WECHAT_API_URL", "https://api.weixin.qq.com"),
+        wechat_app_id=os.environ.get("WECHAT_APP_ID", ""),
+        wechat_secret_parameter=os.environ.get("WECHAT_SECRET_PARAMETER", ""),
     )

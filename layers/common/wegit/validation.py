@@ -32,3 +32,6 @@ Language = Annotated[
     str | None, Query(max_length=64, description="language name or slug, any case; empty or 'all' for every language")
 ]
 SpokenLanguage = Annotated[str | None, Query(max_length=2, description="ISO 639-1 spoken language code")]
+SessionAuthorization = Annotated[
+    str | None, Header(description="`Bearer <session token>` from POST /sessions", include_in_schema=True)
+]

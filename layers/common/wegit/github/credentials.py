@@ -1,86 +1,92 @@
-"""Which GitHub token a call uses: the caller's, else the service token, else none (anonymous)."""
+"""Which GitHub token a call uses: the caller's own (raw, `token X` or `Bearer X`, what the published client
+sends), the one bound to the caller's WeGit session (`Bearer wgs_...`), else a service token from the pool,
+else none (anonymous). Only a session needs the accounts table: a raw token costs no AWS SDK import."""
 
 from __future__ import annotations
 
-import os
-import re
-import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 from wegit.errors import BadCredentials
-from wegit.observability import logger
-from wegit.settings import get_settings
+from wegit.github.pool import TOKEN_SHAPE
 
-# Classic (40 hex), fine-grained (github_pat_...), OAuth/app (gho_, ghu_, ghs_...) tokens: letters, digits, _.
-_TOKEN = re.compile(r"^[A-Za-z0-9_]{20,255}$")
-SERVICE_TOKEN_MAX_AGE = 300  # seconds: a rotated token is picked up within five minutes
+SESSION_PREFIX = "wgs_"  # a WeGit session token; GitHub's own prefixes are gh*_ and github_pat_
+
+
+@dataclass(frozen=True)
+class Credential:
+    token: str | None  # None: anonymous
+    account_id: str | None = None  # the caller's account, when the call came with a session
+    bound_at: int | None = None  # when the token (if it is the account's bound one) was bound
 
 
 def checked_token(candidate: str, where: str) -> str:
     """The token if it looks like a GitHub token; a bad token is a 401, like one GitHub rejects."""
-    if not _TOKEN.match(candidate):
+    if not TOKEN_SHAPE.match(candidate) or candidate.startswith(SESSION_PREFIX):
         raise BadCredentials(f"the {where} is not a GitHub token")
     return candidate
 
 
-def token_from_header(value: str | None) -> str | None:
-    """The token in an Authorization header: raw (what the published client sends), `token X` or `Bearer X`."""
+def header_value(value: str | None) -> str | None:
+    """The credential in an Authorization header: raw, `token X` or `Bearer X`; None when there is none."""
     if value is None or not value.strip():
         return None
     parts = value.strip().split()
     if len(parts) == 2 and parts[0].lower() in ("token", "bearer"):
-        return checked_token(parts[1], "Authorization header")
+        return parts[1]
     if len(parts) == 1:
-        return checked_token(parts[0], "Authorization header")
+        return parts[0]
     raise BadCredentials("the Authorization header must be a token, `token <token>` or `Bearer <token>`")
 
 
-_cached: tuple[float, str] = (0.0, "")
+def token_from_header(value: str | None) -> str | None:
+    """A GitHub token from an Authorization header (checked), or None when the header is absent."""
+    found = header_value(value)
+    return checked_token(found, "Authorization header") if found else None
 
 
-def service_token() -> str | None:
-    """The service's own token, so anonymous users don't share GitHub's 60 requests/hour per IP.
-
-    Locally it comes from GITHUB_TOKEN; in AWS from the SecureString named by GITHUB_TOKEN_PARAMETER, kept
-    SERVICE_TOKEN_MAX_AGE per container. A failure is not kept: the next anonymous call tries again."""
-    global _cached  # noqa: PLW0603 - a per-container cache, like the session
-    value = os.environ.get("GITHUB_TOKEN")
-    name = get_settings().github_token_parameter
-    if not value and name:
-        read_at, value = _cached
-        if not value or time.monotonic() - read_at > SERVICE_TOKEN_MAX_AGE:  # monotonic may start near 0
-            try:
-                value = _read_parameter(name)
-            except Exception as exc:  # SSM, the extension or IAM failing must not fail the user's call
-                logger.warning("service token unavailable; calling GitHub anonymously",
-                               extra={"parameter": name, "error": type(exc).__name__})  # fmt: skip
-                return None
-            _cached = (time.monotonic(), value)
-    token = str(value or "").strip()
-    if token and not _TOKEN.match(token):
-        # Never let a malformed secret reach a header: requests would quote it in an exception message.
-        logger.error("service token is malformed; calling GitHub anonymously", extra={"parameter": name})
+def caller(authorization: str | None) -> Credential | None:
+    """The caller's own credential: a GitHub token, or a session with its bound token (token None if it has
+    none); None when the call carries no Authorization header. An unknown or expired session is a 401."""
+    found = header_value(authorization)
+    if not found:
         return None
-    return token or None
+    if not found.startswith(SESSION_PREFIX):
+        return Credential(checked_token(found, "Authorization header"))
+    from wegit.accounts import sessions  # DynamoDB and KMS: only for calls that come with a session
+
+    session = sessions.authenticate(found)
+    binding = sessions.bound_github_token(session)
+    if binding is None:
+        return Credential(None, session.account_id)
+    return Credential(binding.token, session.account_id, binding.bound_at)
 
 
-def _read_parameter(name: str) -> str:
-    """A SecureString, through the Parameters and Secrets Lambda Extension when the function has it (one
-    loopback HTTP call on the session already loaded) or else Powertools parameters. The AWS SDK costs
-    ~220 ms of cold start on the first anonymous call (`make bench`, test_service_token_cold_cost)."""
-    port = os.environ.get("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT")
-    if port:
-        from wegit.http_session import get_session
-
-        response = get_session().get(
-            f"http://localhost:{port}/systemsmanager/parameters/get",
-            params={"name": name, "withDecryption": "true"},
-            headers={"X-Aws-Parameters-Secrets-Token": os.environ.get("AWS_SESSION_TOKEN", "")},
-        )
-        return str(response.json()["Parameter"]["Value"])
-    from aws_lambda_powertools.utilities import parameters
-
-    return str(parameters.get_parameter(name, decrypt=True))
+def resolve(authorization: str | None, resource: str = "core") -> Credential:
+    """The caller's credential, or a service token for `resource` ("core" or "search") when it brings none."""
+    credential = caller(authorization)
+    if credential is not None and credential.token is not None:
+        return credential
+    account = credential.account_id if credential else None
+    return Credential(service_token(resource), account)
 
 
-def resolve_token(authorization: str | None) -> str | None:
-    return token_from_header(authorization) or service_token()
+def service_token(resource: str = "core") -> str | None:
+    from wegit.github.pool import get_pool
+
+    return get_pool().choose(resource)
+
+
+@contextmanager
+def used(credential: Credential) -> Iterator[str | None]:
+    """The credential's token for a GitHub call; GitHub rejecting an account's bound token marks it invalid."""
+    try:
+        yield credential.token
+    except BadCredentials:
+        if credential.bound_at is None or credential.account_id is None:
+            raise
+        from wegit.accounts import sessions
+
+        sessions.binding_rejected(credential.account_id, credential.bound_at)
+        raise BadCredentials(sessions.REBIND) from None

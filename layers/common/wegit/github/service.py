@@ -9,7 +9,7 @@ from wegit.errors import BadRequest
 from wegit.github import client as github
 from wegit.github import projections
 from wegit.github.client import Page
-from wegit.github.credentials import checked_token, resolve_token, token_from_header
+from wegit.github.credentials import Credential, caller, checked_token, resolve, used
 from wegit.github.schemas import Event, RepositoryWithReadme, SearchRepository, User, checked
 
 _USER = TypeAdapter(User)
@@ -23,26 +23,32 @@ def developer(login: str | None, token: str | None, authorization: str | None) -
     if login and token:
         raise BadRequest("give either name or token, not both")
     if login:
-        user = github.get_user(login, token=resolve_token(authorization))
+        with used(resolve(authorization)) as bearer:
+            user = github.get_user(login, token=bearer)
     else:
-        own_token = checked_token(token, "token parameter") if token else token_from_header(authorization)
-        if not own_token:
+        own = Credential(checked_token(token, "token parameter")) if token else caller(authorization)
+        if own is None:
             raise BadRequest("missing parameter: name (a GitHub login) or token (a GitHub token)")
-        user = github.get_authenticated_user(token=own_token)
+        if own.token is None:
+            raise BadRequest("no GitHub token is bound to this account: bind one with PUT /me/github-token")
+        with used(own) as bearer:
+            user = github.get_authenticated_user(token=str(bearer))
     return checked(_USER, projections.project(user, projections.USER), "a user")
 
 
 def developer_events(login: str, page: int, authorization: str | None) -> Page:
-    found = github.received_events(login, page, token=resolve_token(authorization))
+    with used(resolve(authorization)) as bearer:
+        found = github.received_events(login, page, token=bearer)
     return Page(checked(_EVENTS, projections.project(found.items, projections.EVENT), "events"), found.max_page)
 
 
 def repository(owner: str, name: str, authorization: str | None, readme_html: bool = False) -> RepositoryWithReadme:
     if name in (".", ".."):
         raise BadRequest("invalid parameter name: not a repository name")
-    repo, (readme, cut), html = github.get_repository_with_readme(
-        owner, name, token=resolve_token(authorization), readme_html=readme_html
-    )
+    with used(resolve(authorization)) as bearer:
+        repo, (readme, cut), html = github.get_repository_with_readme(
+            owner, name, token=bearer, readme_html=readme_html
+        )
     result = projections.project(repo, projections.REPOSITORY)
     result.update(readme=readme, readme_truncated=cut)
     if html is not None:
@@ -56,6 +62,7 @@ def repository(owner: str, name: str, authorization: str | None, readme_html: bo
 def search_repositories(text: str, page: int, authorization: str | None) -> Page:
     if not text.strip():
         raise BadRequest("invalid parameter name: the search text is blank")
-    found = github.search_repositories(text, page, token=resolve_token(authorization))
+    with used(resolve(authorization, resource="search")) as bearer:
+        found = github.search_repositories(text, page, token=bearer)
     items = checked(_SEARCH, projections.project(found.items, projections.SEARCH_REPOSITORY), "search results")
     return Page(items, found.max_page)

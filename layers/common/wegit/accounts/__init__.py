@@ -1,0 +1,1 @@
+"""Accounts: WeChat login, WeGit sessions, the bound GitHub token (KMS-encrypted) and account deletion."""

@@ -1,0 +1,1 @@
+"""WeChat: the server API client (login now; access tokens and subscribe messages with notifications)."""

@@ -1,0 +1,106 @@
+"""The WeChat server API client (api.weixin.qq.com) on the shared session.
+
+WeChat answers HTTP 200 and reports failure as `{"errcode": N, "errmsg": "..."}`; the `errmsg` wording
+changes and carries a request id, so only `errcode` is matched. The mini-program's AppSecret is read at run
+time from SSM (never a setting, never logged: the session's log hook redacts `secret` and `js_code`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from wegit.errors import (
+    BadCredentials,
+    Forbidden,
+    RateLimited,
+    UpstreamBadResponse,
+    UpstreamBusy,
+    WeGitError,
+)
+from wegit.http_session import require_requests_session
+from wegit.observability import logger
+from wegit.settings import SettingsError, get_settings
+
+BUSY = -1
+INVALID_CODE = 40029
+CODE_USED = 40163
+FREQUENCY_LIMIT = 45011
+HIGH_RISK_USER = 40226
+LOGIN_ERRORS: dict[int, Callable[[], WeGitError]] = {
+    INVALID_CODE: lambda: BadCredentials("WeChat rejected the login code: call wx.login() again"),
+    CODE_USED: lambda: BadCredentials("this login code was already used: call wx.login() again"),
+    FREQUENCY_LIMIT: lambda: RateLimited("WeChat's login rate limit for this user is exhausted", retry_after=60),
+    HIGH_RISK_USER: lambda: Forbidden("WeChat blocked the login of this user (high-risk account)"),
+    BUSY: lambda: UpstreamBusy("WeChat is busy: try again shortly", retry_after=1),
+}
+
+
+class WeChatError(WeGitError):
+    """An errcode WeChat answered that the caller has no better name for (e.g. a wrong AppSecret)."""
+
+    status = 502
+
+    def __init__(self, errcode: int) -> None:
+        super().__init__(f"WeChat refused the call (errcode {errcode})")
+        self.errcode = errcode
+
+
+@dataclass(frozen=True)
+class Login:
+    """Who logged in. WeChat's session_key is deliberately not kept: nothing here decrypts user data."""
+
+    openid: str
+    unionid: str | None
+
+
+def app_credentials() -> tuple[str, str]:
+    """The mini-program's AppID (a setting) and AppSecret (SSM SecureString, cached a few minutes)."""
+    settings = get_settings()
+    if not settings.wechat_app_id or not settings.wechat_secret_parameter:
+        raise SettingsError("WECHAT_APP_ID and WECHAT_SECRET_PARAMETER must be set")
+    from wegit.parameters import secure_parameter
+
+    return settings.wechat_app_id, secure_parameter(settings.wechat_secret_parameter).strip()
+
+
+def _body(response: requests.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        raise UpstreamBadResponse("WeChat sent a response that is not JSON") from None
+    if not isinstance(body, dict):
+        raise UpstreamBadResponse("WeChat sent a response that is not an object")
+    return body
+
+
+def errcode(body: dict[str, Any]) -> int:
+    try:
+        return int(body.get("errcode") or 0)
+    except (TypeError, ValueError):
+        raise UpstreamBadResponse("WeChat sent an errcode that is not a number") from None
+
+
+@require_requests_session
+def code_to_session(code: str, *, requests_session: requests.Session) -> Login:
+    """`sns/jscode2session`: the openid behind a wx.login() code; each WeChat error as a typed error."""
+    app_id, secret = app_credentials()
+    try:
+        response = requests_session.get(
+            get_settings().wechat_api_url + "/sns/jscode2session",
+            params={"appid": app_id, "secret": secret, "js_code": code, "grant_type": "authorization_code"},
+        )
+    except WeGitError as exc:  # down, unreachable, too slow or answering an HTTP error: try later
+        raise UpstreamBusy("WeChat is unavailable: try again shortly", retry_after=5) from exc
+    body = _body(response)
+    code_ = errcode(body)
+    if code_:
+        logger.warning("WeChat login refused", extra={"errcode": code_})
+        raise LOGIN_ERRORS.get(code_, lambda: WeChatError(code_))()
+    openid = body.get("openid")
+    if not isinstance(openid, str) or not openid:
+        raise UpstreamBadResponse("WeChat answered the login without an openid")
+    unionid = body.get("unionid")
+    return Login(openid, unionid if isinstance(unionid, str) and unionid else None)

@@ -1,0 +1,110 @@
+"""The AWS services the functions call besides DynamoDB (SSM, KMS; SQS and SNS for notifications), from a moto
+server on loopback (a real endpoint in its own process, not an in-process mock), provisioned from template.yaml:
+every KMS key it declares (as alias/<LogicalId>) and every SSM parameter, plus the SecureStrings an operator
+creates by hand in AWS (the WeChat AppSecret), filled locally with the fakes' or the developer's values.
+
+moto keeps its state in memory: a restarted `make dev` has new keys, so GitHub tokens bound before the restart
+can no longer be decrypted and their accounts are asked to bind again (as after losing a key in AWS)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from typing import Any
+
+import boto3
+
+from local.dynamodb import _die_with_parent, free_port
+from local.template import Template
+
+# Lets botocore in the functions (and here) find each service on the moto server.
+SERVICES = ("ssm", "kms", "sqs", "sns")
+CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local", "region_name": "us-east-1"}
+
+
+PROVISIONED = ("AWS::KMS::Key", "AWS::SSM::Parameter", "AWS::SQS::Queue", "AWS::SNS::Topic")
+
+
+def needs_moto(template: Template) -> bool:
+    """Whether the template declares anything moto provides (a template of DynamoDB and functions does not)."""
+    return any(template.resources_of(kind) for kind in PROVISIONED)
+
+
+def endpoint_variables(endpoint: str) -> dict[str, str]:
+    return {f"AWS_ENDPOINT_URL_{service.upper()}": endpoint for service in SERVICES}
+
+
+class MotoServer:
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> MotoServer:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent,  # noqa: PLW1509 - one syscall through a handle loaded before the fork
+        )
+        deadline = time.monotonic() + timeout
+        client = self.client("ssm")
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"moto server exited with {self.process.returncode}")
+            try:
+                client.describe_parameters(MaxResults=1)
+                return self
+            except Exception:
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError(f"moto server did not answer on port {self.port}") from None
+                time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def client(self, service: str) -> Any:
+        return client_for(self.endpoint, service)
+
+    def __enter__(self) -> MotoServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def client_for(endpoint: str, service: str) -> Any:
+    return boto3.client(service, endpoint_url=endpoint, **CREDENTIALS)  # type: ignore[call-overload]
+
+
+def provision(endpoint: str, template: Template, secure_strings: dict[str, str]) -> list[str]:
+    """Create what the template declares (once) and put the SecureStrings (each time); returns what was made."""
+    made: list[str] = []
+    kms = client_for(endpoint, "kms")
+    aliases = {alias["AliasName"] for alias in kms.list_aliases()["Aliases"]}
+    for logical, props in template.resources_of("AWS::KMS::Key").items():
+        alias = template.key_alias(logical)
+        if alias not in aliases:
+            key = kms.create_key(Description=str(props.get("Description", logical)))["KeyMetadata"]["KeyId"]
+            kms.create_alias(AliasName=alias, TargetKeyId=key)
+            made.append(alias)
+    ssm = client_for(endpoint, "ssm")
+    for name, (kind, value) in template.ssm_parameters().items():
+        ssm.put_parameter(Name=name, Type=kind, Value=value, Overwrite=True)
+        made.append(name)
+    for name, value in secure_strings.items():
+        ssm.put_parameter(Name=name, Type="SecureString", Value=value, Overwrite=True)
+        made.append(name)
+    return made
