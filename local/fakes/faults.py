@@ -145,7 +145,8 @@ def catalogue() -> dict[str, Fault]:
             _status(
                 403,
                 "API rate limit exceeded",
-                **{"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(int(time.time()) + 300)},
+                # A short window: the service token pool believes GitHub and would call anonymously till then.
+                **{"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(int(time.time()) + 5)},
             ),
         ),
         Fault("429 retry-after seconds", _status(429, "Too Many Requests", **{"Retry-After": "120"})),

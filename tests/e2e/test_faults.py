@@ -70,7 +70,7 @@ EXPECTED: dict[str, Any] = {
     "html page 200": 502,
     "401": 401,
     "403": 403,
-    "403 rate limit spent": (429, 300),
+    "403 rate limit spent": (429, 5),
     "429 retry-after seconds": (429, 120),
     "429 retry-after date": (429, 120),
     "404": 404,

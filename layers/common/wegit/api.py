@@ -65,6 +65,7 @@ def error_response(status: int, message: str, headers: dict[str, str] | None = N
 _PLAIN = {
     "string_pattern_mismatch": "not a valid GitHub name (letters, digits and the separators GitHub allows)",
     "missing": "required",
+    "json_invalid": "not valid JSON",
 }
 
 
@@ -72,7 +73,7 @@ def _describe_validation(exc: RequestValidationError) -> str:
     problems = []
     for error in exc.errors():
         location = [str(part) for part in error.get("loc", ()) if part not in ("query", "path", "header", "body")]
-        name = ".".join(location) or "request"
+        name = "body" if error.get("type") == "json_invalid" else ".".join(location) or "request"
         problems.append(f"{name}: {_PLAIN.get(error.get('type', ''), error.get('msg', 'invalid'))}")
     return "invalid parameter " + "; ".join(problems)
 
