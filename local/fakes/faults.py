@@ -117,6 +117,9 @@ def _readme_media(request: Request) -> str | None:
     return None
 
 
+RATE_LIMIT_WINDOW = 3  # seconds a "403 rate limit spent" lasts: the service token pool waits it out
+
+
 def catalogue() -> dict[str, Fault]:
     """A fresh Fault of each kind, by name (fresh: a Fault counts what it served)."""
     hung_up: list[float] = []
@@ -146,7 +149,7 @@ def catalogue() -> dict[str, Fault]:
                 403,
                 "API rate limit exceeded",
                 # A short window: the service token pool believes GitHub and would call anonymously till then.
-                **{"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(int(time.time()) + 5)},
+                **{"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(int(time.time()) + RATE_LIMIT_WINDOW)},
             ),
         ),
         Fault("429 retry-after seconds", _status(429, "Too Many Requests", **{"Retry-After": "120"})),
