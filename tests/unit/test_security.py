@@ -14,20 +14,36 @@ RESOURCES: dict[str, Any] = RAW["Resources"]
 FUNCTIONS = {name: r for name, r in RESOURCES.items() if r["Type"] == "AWS::Serverless::Function"}
 TOKEN_PARAMETER = ["ssm:GetParameter"]
 SNAPSHOTS = ["dynamodb:GetItem", "dynamodb:PutItem"]
+SESSION = ["dynamodb:BatchGetItem", "dynamodb:UpdateItem"]
+# A GitHub function: the service tokens, the pool's shared counts, and a caller's session with its bound token.
+GITHUB = {
+    "parameter": TOKEN_PARAMETER,
+    "RateLimitsTable": SESSION,
+    "AccountsTable": SESSION,
+    "GitHubTokenKey": ["kms:Decrypt"],
+}
 # What each function may do, and on what: nothing more (SAM adds the DLQ's sqs:SendMessage and the logs).
 ALLOWED = {
     "HealthCheckFunction": {},
-    "DevelopersFunction": {"parameter": TOKEN_PARAMETER},
-    "DeveloperEventsFunction": {"parameter": TOKEN_PARAMETER},
-    "RepositoriesFunction": {"parameter": TOKEN_PARAMETER},
-    "SearchRepositoriesFunction": {"parameter": TOKEN_PARAMETER},
+    "DevelopersFunction": GITHUB,
+    "DeveloperEventsFunction": GITHUB,
+    "RepositoriesFunction": GITHUB,
+    "SearchRepositoriesFunction": GITHUB,
+    "CreateSessionFunction": {
+        "AccountsTable": ["dynamodb:UpdateItem", "dynamodb:PutItem"],
+        "parameter": TOKEN_PARAMETER,
+    },
+    "GetMeFunction": {"AccountsTable": SESSION},
+    "DeleteMeFunction": {"AccountsTable": [*SESSION, "dynamodb:Query", "dynamodb:BatchWriteItem"]},
+    "PutGitHubTokenFunction": {"AccountsTable": SESSION, "GitHubTokenKey": ["kms:Encrypt"]},
+    "DeleteGitHubTokenFunction": {"AccountsTable": SESSION},
     "TrendingRepositoriesFunction": {"TrendingTable": SNAPSHOTS},
     "TrendingDevelopersFunction": {"TrendingTable": SNAPSHOTS},
     "TrendingLanguagesFunction": {"TrendingTable": ["dynamodb:GetItem"]},
     "RefreshTrendingFunction": {"TrendingTable": SNAPSHOTS},
 }
-# Tables that hold nothing but a cache of public data; every other table holds user data.
-CACHES = {"TrendingTable"}
+# Tables that hold nothing but a cache of public data or counters; every other table holds user data.
+CACHES = {"TrendingTable", "RateLimitsTable"}
 
 
 def _target(resource: Any) -> str:
