@@ -46,6 +46,7 @@ class Settings:
     trending_pace: float = 1.0  # seconds between github.com pages during a refresh
     rate_limit_table: str = ""  # the service tokens' rate limits shared by every container; "" = per container
     accounts_table: str = "AccountsTable"
+    notifications_table: str = "NotificationsTable"
     github_token_key: str = ""  # KMS key id or alias that encrypts bound GitHub tokens
     wechat_api_url: str = "https://api.weixin.qq.com"
     wechat_app_id: str = ""
@@ -69,6 +70,7 @@ def get_settings() -> Settings:
         trending_pace=_number("TRENDING_PACE_SECONDS", 1.0),
         rate_limit_table=os.environ.get("RATE_LIMIT_TABLE", ""),
         accounts_table=os.environ.get("ACCOUNTS_TABLE", "AccountsTable"),
+        notifications_table=os.environ.get("NOTIFICATIONS_TABLE", "NotificationsTable"),
         github_token_key=os.environ.get("GITHUB_TOKEN_KEY", ""),
         wechat_api_url=_url("WECHAT_API_URL", "https://api.weixin.qq.com"),
         wechat_app_id=os.environ.get("WECHAT_APP_ID", ""),

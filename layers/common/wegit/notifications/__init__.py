@@ -1,0 +1,1 @@
+"""Notifications: subscriptions, one-time subscribe-message grants, and the pipeline pushing GitHub to WeChat."""

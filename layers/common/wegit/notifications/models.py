@@ -1,0 +1,82 @@
+"""The notifications table (PynamoDB). One partition per account holds everything notifications keep about
+the user, so `DELETE /me` removes it with one Query:
+- `SUB#<id>`: a subscription (its id is a hash of what it watches: the same subscription twice is one), with
+  its cursor (what was last delivered, GitHub's validators) and what waits for a grant;
+- `GRANT#<template id>`: how many one-time subscribe messages the user accepted and we have not sent;
+- `DELIVERY#<subscription id>#<item>`: a message sent (the idempotency record; TTL).
+Shared items live in their own partitions: `REPO#<owner/name>` / `WATCH` per watched repository (its ETag and
+last release, polled once per window whatever the number of watchers).
+
+Two sparse indexes: `due` (shard, dueAt) holds what the dispatcher must poll, sharded so no partition is hot;
+`byRepo` (watchRepo, accountId) finds the subscribers of a repository for the release fan-out."""
+
+from __future__ import annotations
+
+import os
+
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+
+from wegit.settings import get_settings
+
+SHARDS = 16
+SUBSCRIPTION = "SUB#"
+GRANT = "GRANT#"
+DELIVERY = "DELIVERY#"
+REPO = "REPO#"
+WATCH = "WATCH"
+
+
+class DueIndex(GlobalSecondaryIndex["NotificationItem"]):  # type: ignore[no-untyped-call]
+    class Meta:
+        index_name = "due"
+        projection = KeysOnlyProjection()
+
+    shard = UnicodeAttribute(hash_key=True)
+    dueAt = NumberAttribute(range_key=True)
+
+
+class RepoIndex(GlobalSecondaryIndex["NotificationItem"]):  # type: ignore[no-untyped-call]
+    class Meta:
+        index_name = "byRepo"
+        projection = AllProjection()
+
+    watchRepo = UnicodeAttribute(hash_key=True)
+    accountId = UnicodeAttribute(range_key=True)
+
+
+class NotificationItem(Model):
+    class Meta:
+        table_name = get_settings().notifications_table
+        region = os.environ.get("AWS_REGION", "us-east-1")
+
+    accountId = UnicodeAttribute(hash_key=True)  # or REPO#<owner/name> for a watched repository
+    sk = UnicodeAttribute(range_key=True)
+    # subscription
+    kind = UnicodeAttribute(null=True)  # "notifications" | "releases"
+    repo = UnicodeAttribute(null=True)  # owner/name (releases)
+    includeAll = BooleanAttribute(null=True)  # notifications: all, not only participating
+    createdAt = NumberAttribute(null=True)
+    paused = BooleanAttribute(null=True)
+    pausedReason = UnicodeAttribute(null=True)
+    watchRepo = UnicodeAttribute(null=True)  # byRepo index key: set on release subscriptions only
+    # due index (notification subscriptions and watched repositories)
+    shard = UnicodeAttribute(null=True)
+    dueAt = NumberAttribute(null=True)
+    # cursor: what was delivered last and GitHub's validators for the next conditional request
+    seenUntil = UnicodeAttribute(null=True)  # ISO time of the newest item delivered (notifications)
+    lastReleaseId = NumberAttribute(null=True)  # releases
+    etag = UnicodeAttribute(null=True)
+    lastModified = UnicodeAttribute(null=True)
+    pollInterval = NumberAttribute(null=True)  # GitHub's X-Poll-Interval, seconds
+    pending = NumberAttribute(null=True)  # items that waited for a grant, summarised in the next message
+    pendingTitle = UnicodeAttribute(null=True)
+    # grant
+    remaining = NumberAttribute(null=True)
+    # delivery
+    sentAt = NumberAttribute(null=True)
+    expiresAt = TTLAttribute(null=True)
+
+    due = DueIndex()
+    by_repo = RepoIndex()

@@ -1,0 +1,212 @@
+"""Data access for notifications: subscriptions, grants, deliveries and watched repositories."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from pynamodb.exceptions import PutError, UpdateError
+
+from wegit.notifications.models import DELIVERY, GRANT, REPO, SHARDS, SUBSCRIPTION, WATCH, NotificationItem
+
+DELIVERY_KEPT_FOR = 30 * 86400  # a redelivered message older than this could send twice; SQS keeps 4 days at most
+
+
+@dataclass(frozen=True)
+class Subscription:
+    account_id: str
+    id: str
+    kind: str
+    repo: str | None
+    include_all: bool
+    created_at: int
+    paused: bool = False
+    paused_reason: str | None = None
+    seen_until: str | None = None
+    last_release_id: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    poll_interval: int | None = None
+    pending: int = 0
+    pending_title: str | None = None
+
+
+def _subscription(item: NotificationItem) -> Subscription:
+    return Subscription(
+        account_id=item.accountId,
+        id=item.sk.removeprefix(SUBSCRIPTION),
+        kind=item.kind or "",
+        repo=item.repo,
+        include_all=bool(item.includeAll),
+        created_at=int(item.createdAt or 0),
+        paused=bool(item.paused),
+        paused_reason=item.pausedReason,
+        seen_until=item.seenUntil,
+        last_release_id=int(item.lastReleaseId) if item.lastReleaseId is not None else None,
+        etag=item.etag,
+        last_modified=item.lastModified,
+        poll_interval=int(item.pollInterval) if item.pollInterval is not None else None,
+        pending=int(item.pending or 0),
+        pending_title=item.pendingTitle,
+    )
+
+
+def subscription_id(kind: str, repo: str | None, include_all: bool) -> str:
+    """The same subscription twice has the same id (so it is one subscription)."""
+    what = f"{kind}\0{(repo or '').lower()}\0{include_all}".encode()
+    return hashlib.sha256(what).hexdigest()[:16]
+
+
+def shard_for(key: str) -> str:
+    """Spreads the due index over SHARDS partitions, so no partition is hot when everything is due at once."""
+    return f"{int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) % SHARDS:02d}"
+
+
+def count_subscriptions(account_id: str) -> int:
+    return int(NotificationItem.count(account_id, NotificationItem.sk.startswith(SUBSCRIPTION)))
+
+
+def add_subscription(
+    account_id: str, kind: str, repo: str | None, include_all: bool, now: int
+) -> tuple[Subscription, bool]:
+    """Create the subscription, or find it when the user has it already (False)."""
+    sub_id = subscription_id(kind, repo, include_all)
+    item = NotificationItem(
+        account_id, SUBSCRIPTION + sub_id, kind=kind, repo=repo, includeAll=include_all, createdAt=now
+    )
+    if kind == "releases":
+        item.watchRepo = repo  # found by the release fan-out; the repository itself is what is due
+    else:
+        item.shard, item.dueAt = shard_for(account_id + sub_id), now  # due at once
+    try:
+        item.save(condition=NotificationItem.sk.does_not_exist())
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        existing = get_subscription(account_id, sub_id)
+        if existing is not None:
+            return existing, False
+        raise
+    if repo and kind == "releases":
+        watch(repo, +1, now)
+    return _subscription(item), True
+
+
+def get_subscription(account_id: str, sub_id: str) -> Subscription | None:
+    try:
+        return _subscription(NotificationItem.get(account_id, SUBSCRIPTION + sub_id))
+    except NotificationItem.DoesNotExist:
+        return None
+
+
+def list_subscriptions(account_id: str) -> list[Subscription]:
+    items = NotificationItem.query(account_id, NotificationItem.sk.startswith(SUBSCRIPTION))
+    return sorted((_subscription(item) for item in items), key=lambda s: (s.created_at, s.id))
+
+
+def delete_subscription(account_id: str, sub_id: str) -> Subscription | None:
+    """Delete it; the subscription it was, or None when there was none."""
+    existing = get_subscription(account_id, sub_id)
+    if existing is None:
+        return None
+    NotificationItem(account_id, SUBSCRIPTION + sub_id).delete()
+    if existing.kind == "releases" and existing.repo:
+        watch(existing.repo, -1, int(existing.created_at))
+    return existing
+
+
+def watch(repo: str, change: int, now: int) -> None:
+    """Count a watcher in or out of a repository; a watched repository is due at once when first watched."""
+    key = REPO + repo.lower()
+    NotificationItem(key, WATCH).update(
+        actions=[
+            NotificationItem.remaining.add(change),  # the watcher count
+            NotificationItem.repo.set(repo),
+            NotificationItem.shard.set(NotificationItem.shard | shard_for(key)),
+            NotificationItem.dueAt.set(NotificationItem.dueAt | now),
+        ]
+    )
+
+
+def subscribers(repo: str) -> Iterator[Subscription]:
+    """Every subscription to a repository's releases, page by page (never all in memory)."""
+    for item in NotificationItem.by_repo.query(repo):
+        yield _subscription(item)
+
+
+def due(shard: str, now: int, page_size: int = 1000) -> Iterator[tuple[str, str]]:
+    """(partition, sort key) of what is due in one shard, oldest first, page by page."""
+    for item in NotificationItem.due.query(shard, NotificationItem.dueAt <= now, page_size=page_size):
+        yield item.accountId, item.sk
+
+
+def shards() -> list[str]:
+    return [f"{index:02d}" for index in range(SHARDS)]
+
+
+# -- grants: one-time subscribe messages the user accepted ---------------------------------------------------
+
+
+def add_grants(account_id: str, template: str, count: int) -> int:
+    item = NotificationItem(account_id, GRANT + template)
+    item.update(actions=[NotificationItem.remaining.add(count)])
+    return int(item.remaining or 0)
+
+
+def grants(account_id: str) -> dict[str, int]:
+    items = NotificationItem.query(account_id, NotificationItem.sk.startswith(GRANT))
+    return {item.sk.removeprefix(GRANT): int(item.remaining or 0) for item in items}
+
+
+def take_grant(account_id: str, template: str) -> bool:
+    """Spend one grant by an atomic conditional update; False when none is left."""
+    try:
+        NotificationItem(account_id, GRANT + template).update(
+            actions=[NotificationItem.remaining.add(-1)], condition=NotificationItem.remaining > 0
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def clear_grants(account_id: str, template: str) -> None:
+    """WeChat says the user has none (43101): believe it."""
+    NotificationItem(account_id, GRANT + template).update(actions=[NotificationItem.remaining.set(0)])
+
+
+# -- deliveries: the idempotency records --------------------------------------------------------------------
+
+
+def record_delivery(account_id: str, sub_id: str, item_key: str, now: int) -> bool:
+    """Claim a delivery; False when it was claimed before (a redelivered or retried message)."""
+    try:
+        NotificationItem(
+            account_id,
+            f"{DELIVERY}{sub_id}#{item_key}",
+            sentAt=now,
+            expiresAt=datetime.fromtimestamp(now + DELIVERY_KEPT_FOR, tz=UTC),
+        ).save(condition=NotificationItem.sk.does_not_exist())
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+# -- the account's whole partition ---------------------------------------------------------------------------
+
+
+def delete_account(account_id: str) -> int:
+    """Every item of the account (subscriptions, grants, deliveries, cursors); watchers counted out."""
+    deleted = 0
+    with NotificationItem.batch_write() as batch:
+        for item in NotificationItem.query(account_id):
+            if item.sk.startswith(SUBSCRIPTION) and item.kind == "releases" and item.repo:
+                watch(item.repo, -1, int(item.createdAt or 0))
+            batch.delete(item)
+            deleted += 1
+    return deleted
