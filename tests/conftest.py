@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 import requests
 
@@ -114,3 +115,21 @@ def logs() -> Iterator[Callable[[], list[dict[str, Any]]]]:
     previous = handler.setStream(stream)  # type: ignore[attr-defined]
     yield lambda: [json.loads(line) for line in stream.getvalue().splitlines() if line.strip()]
     handler.setStream(previous)  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def table(stack: Stack) -> Any:
+    """A scan of one of the stack's tables (AccountsTable unless named), as DynamoDB holds the items."""
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=stack.dynamodb_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+
+    def items(name="AccountsTable"):
+        return client.scan(TableName=name)["Items"]
+
+    items.client = client  # type: ignore[attr-defined]
+    return items

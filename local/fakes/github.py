@@ -413,6 +413,7 @@ class GitHubFake:
             (r"/api/repos/[^/]+/[^/]+/readme(/.*)?$", self._readme),
             (r"/api/search/repositories$", self._search_repositories),
             (r"/api/notifications$", self._notifications),
+            (r"/api/notifications/threads/(?P<thread>[^/]+)$", self._thread),
             (r"/api/rate_limit$", lambda r: self._replay(r, "rate_limit")),
             (r"/web/trending/developers(/(?P<language>[^/]+))?/?$", self._trending_developers),
             (r"/web/trending(/(?P<language>[^/]+))?/?$", self._trending_repositories),
@@ -425,7 +426,9 @@ class GitHubFake:
         # An exception escaping a handler would leave the request out of server.log and answer with werkzeug's
         # HTML 500; a JSON 500 keeps clients on their GitHub error path and the request visible to tests.
         def run(request: Request) -> Response:
-            if request.method not in ("GET", "HEAD"):
+            if request.method not in ("GET", "HEAD") and not (
+                request.method == "PATCH" and "/threads/" in request.path
+            ):
                 return not_found()
             authorization = request.headers.get("Authorization")
             if authorization and (
@@ -484,6 +487,18 @@ class GitHubFake:
                 "https://docs.github.com/rest/activity/notifications#list-notifications-for-the-authenticated-user",
             )
         return self._replay(request, "notifications", paged=True)
+
+    def _thread(self, request: Request) -> Response:
+        """PATCH marks a thread read (205, no body) when it is one of the recorded notifications; else 404."""
+        if not request.headers.get("Authorization"):
+            return github_error(401, "Requires authentication", "https://docs.github.com/rest/activity/notifications")
+        thread = request.path.rsplit("/", 1)[1]
+        if thread not in {str(item["id"]) for item in self._replies["notifications"].json()}:
+            return not_found()
+        if request.method == "PATCH":
+            return Response(b"", status=205)
+        return Response(json.dumps(next(i for i in self._replies["notifications"].json() if str(i["id"]) == thread)),
+                        status=200, content_type=JSON_TYPE)  # fmt: skip
 
     def _search_repositories(self, request: Request) -> Response:
         if not request.args.get("q"):

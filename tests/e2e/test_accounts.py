@@ -6,7 +6,6 @@ import itertools
 import json
 import time
 
-import boto3
 import pytest
 
 from local.fakes.github import REJECTED_TOKEN
@@ -34,23 +33,6 @@ def login(http, user="alice"):
     response = call(http, "POST", "/sessions", json={"code": code(user)})
     assert response.status_code == 200, response.text
     return response.json()["token"]
-
-
-@pytest.fixture
-def table(stack):
-    client = boto3.client(
-        "dynamodb",
-        endpoint_url=stack.dynamodb_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
-
-    def items(name="AccountsTable"):
-        return client.scan(TableName=name)["Items"]
-
-    items.client = client  # type: ignore[attr-defined]
-    return items
 
 
 # -- login -----------------------------------------------------------------------------------------------------

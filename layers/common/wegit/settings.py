@@ -47,6 +47,7 @@ class Settings:
     rate_limit_table: str = ""  # the service tokens' rate limits shared by every container; "" = per container
     accounts_table: str = "AccountsTable"
     notifications_table: str = "NotificationsTable"
+    wechat_templates: tuple[str, ...] = ()  # subscribe-message template ids the mini-program asks users for
     github_token_key: str = ""  # KMS key id or alias that encrypts bound GitHub tokens
     wechat_api_url: str = "https://api.weixin.qq.com"
     wechat_app_id: str = ""
@@ -71,6 +72,7 @@ def get_settings() -> Settings:
         rate_limit_table=os.environ.get("RATE_LIMIT_TABLE", ""),
         accounts_table=os.environ.get("ACCOUNTS_TABLE", "AccountsTable"),
         notifications_table=os.environ.get("NOTIFICATIONS_TABLE", "NotificationsTable"),
+        wechat_templates=tuple(t.strip() for t in os.environ.get("WECHAT_TEMPLATE_IDS", "").split(",") if t.strip()),
         github_token_key=os.environ.get("GITHUB_TOKEN_KEY", ""),
         wechat_api_url=_url("WECHAT_API_URL", "https://api.weixin.qq.com"),
         wechat_app_id=os.environ.get("WECHAT_APP_ID", ""),

@@ -88,6 +88,10 @@ def unbind_github_token(caller: Caller) -> None:
 
 
 def delete_account(caller: Caller) -> None:
-    """Everything the service holds about the caller, in every table (the account, its sessions, its token)."""
-    deleted = store.delete_account(caller.account_id)
+    """Everything the service holds about the caller, in every table: subscriptions, grants, deliveries and
+    cursors first, then the account, its sessions and its token (so a failure halfway can be retried)."""
+    from wegit.notifications import store as notifications
+
+    deleted = notifications.delete_account(caller.account_id)
+    deleted += store.delete_account(caller.account_id)
     logger.info("account deleted", extra={"items": deleted})

@@ -167,3 +167,30 @@ def get_repository_with_readme(
                 other.cancel()
             raise call.exception()  # type: ignore[misc]
     return calls[0].result(), calls[1].result(), calls[2].result() if readme_html else None
+
+
+NOTIFICATIONS_PER_PAGE = 30
+
+
+@require_requests_session
+def notifications(
+    page: int, *, everything: bool, participating: bool, token: str, requests_session: requests.Session
+) -> Page:
+    """The token user's notifications: unread only unless `everything`; only where they take part if asked."""
+    response = requests_session.get(
+        _url("notifications"),
+        params={
+            "page": str(page),
+            "per_page": str(NOTIFICATIONS_PER_PAGE),
+            "all": str(everything).lower(),
+            "participating": str(participating).lower(),
+        },
+        headers=_headers(token),
+    )
+    return Page(_objects(_json(response), "notifications"), max_page(response.headers.get("Link")))
+
+
+@require_requests_session
+def mark_thread_read(thread_id: str, *, token: str, requests_session: requests.Session) -> None:
+    """GitHub answers 205 Reset Content; an unknown thread is a 404."""
+    requests_session.patch(_url("notifications", "threads", thread_id), headers=_headers(token))

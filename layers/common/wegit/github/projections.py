@@ -49,3 +49,10 @@ def project(value: Any, projection: Projection) -> Any:
         elif field in value:
             result[field] = value[field]
     return result
+
+
+NOTIFICATION: Projection = (
+    "id", "unread", "reason", "updated_at", "last_read_at",
+    ("subject", ("title", "type", "url", "latest_comment_url")),
+    ("repository", ("id", "name", "full_name", "html_url", ("owner", ("login", "avatar_url")))),
+)  # fmt: skip
