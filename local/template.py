@@ -130,6 +130,13 @@ def _condition(value: Any, refs: dict[str, str], conditions: dict[str, Any]) -> 
     raise ValueError(f"unsupported condition {value!r}")
 
 
+def _join(arguments: list[Any], refs: dict[str, str], conditions: dict[str, Any]) -> str:
+    delimiter, items = arguments
+    if isinstance(items, dict):  # a Ref of a CommaDelimitedList: its value is the comma-joined list
+        return _resolve(items, refs, conditions).replace(",", delimiter)
+    return str(delimiter).join(_resolve(item, refs, conditions) for item in items)
+
+
 def _resolve(value: Any, refs: dict[str, str], conditions: dict[str, Any]) -> str:
     if isinstance(value, dict) and "Fn::If" in value:
         name, when_true, when_false = value["Fn::If"]
@@ -141,10 +148,7 @@ def _resolve(value: Any, refs: dict[str, str], conditions: dict[str, Any]) -> st
         text = value["Fn::Sub"] if isinstance(value["Fn::Sub"], str) else value["Fn::Sub"][0]
         return re.sub(r"\$\{([^}]+)\}", lambda m: refs.get(m.group(1), m.group(1)), text)
     if isinstance(value, dict) and "Fn::Join" in value:
-        delimiter, items = value["Fn::Join"]
-        if isinstance(items, dict):  # a Ref of a CommaDelimitedList: its value is the comma-joined list
-            return _resolve(items, refs, conditions).replace(",", delimiter)
-        return str(delimiter).join(_resolve(item, refs, conditions) for item in items)
+        return _join(value["Fn::Join"], refs, conditions)
     if isinstance(value, dict) and "Fn::GetAtt" in value:
         logical, attribute = value["Fn::GetAtt"]
         return f"arn:aws:local:::{logical}/{attribute}"
