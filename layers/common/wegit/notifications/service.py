@@ -44,10 +44,9 @@ def subscribe(who: Caller, kind: str, repo: str | None, include_all: bool) -> tu
         credential = Credential(binding.token, who.account_id, binding.bound_at) if binding else resolve(None)
         try:
             with used(credential) as bearer:
-                found = github.get_repository(owner, name, token=bearer)
+                github.get_repository(owner, name, token=bearer)
         except NotFound:
             raise NotFound(f"no repository {repo} on GitHub") from None
-        repo = str(found.get("full_name") or repo)
         include_all = False
     else:
         if binding is None:
@@ -59,7 +58,7 @@ def subscribe(who: Caller, kind: str, repo: str | None, include_all: bool) -> tu
     if store.count_subscriptions(who.account_id) >= MAX_SUBSCRIPTIONS:
         raise BadRequest(f"at most {MAX_SUBSCRIPTIONS} subscriptions per user: delete one first")
     subscription, created = store.add_subscription(who.account_id, kind, repo, include_all, int(time.time()))
-    logger.info("subscribed", extra={"kind": kind, "created": created})
+    logger.info("subscribed", extra={"kind": kind, "new": created})
     return shown(subscription), created
 
 
