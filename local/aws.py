@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from typing import Any
 
 import boto3
 
-from local.dynamodb import _die_with_parent, free_port
+from local import processes
+from local.dynamodb import free_port
 from local.template import Template
 
 # Lets botocore in the functions (and here) find each service on the moto server.
@@ -45,34 +45,15 @@ class MotoServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 30.0) -> MotoServer:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            preexec_fn=_die_with_parent,  # noqa: PLW1509 - one syscall through a handle loaded before the fork
+        command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)]
+        ready = self.client("ssm").describe_parameters
+        self.process = processes.start(
+            command, lambda: ready(MaxResults=1), f"moto server on port {self.port}", timeout
         )
-        deadline = time.monotonic() + timeout
-        client = self.client("ssm")
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"moto server exited with {self.process.returncode}")
-            try:
-                client.describe_parameters(MaxResults=1)
-                return self
-            except Exception:
-                if time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError(f"moto server did not answer on port {self.port}") from None
-                time.sleep(0.1)
+        return self
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        processes.stop(self.process)
         self.process = None
 
     def client(self, service: str) -> Any:

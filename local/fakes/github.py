@@ -12,13 +12,12 @@ import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from werkzeug import Request, Response
 
-from local.fakes.server import FixtureHTTPServer
+from local.fakes.server import FixtureHTTPServer, LoopbackFake
 from local.template import SHARED
 
 FIXTURES = SHARED / "fixtures"
@@ -321,7 +320,7 @@ def readme_html(markdown: str) -> str:
     return "\n".join(out) + "\n"
 
 
-class GitHubFake:
+class GitHubFake(LoopbackFake):
     """api.github.com under /api and github.com under /web, answered from recorded fixtures.
 
     Any well-formed request gets the recorded data whatever login or repository it names. Tests script
@@ -344,24 +343,7 @@ class GitHubFake:
         self.rejected_tokens = {REJECTED_TOKEN}
         self._routes()
 
-    # -- lifecycle -------------------------------------------------------------------------------------------
-
-    def start(self, port: int = 0) -> GitHubFake:
-        self.server.port = port
-        self.server.start()
-        return self
-
-    def stop(self) -> None:
-        if self.server.is_running():
-            self.server.stop()
-
-    def __enter__(self) -> GitHubFake:
-        return self if self.server.is_running() else self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+    # -- where it listens, what it saw -----------------------------------------------------------------------
 
     @property
     def api_url(self) -> str:

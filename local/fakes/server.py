@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from types import TracebackType
+from typing import Self
 
 from pytest_httpserver import METHOD_ALL, HTTPServer, RequestHandler
 from pytest_httpserver.httpserver import RequestHandlerList
@@ -42,3 +44,26 @@ class FixtureHTTPServer(HTTPServer):
         request_handler = RequestHandler(self.create_matcher(re.compile(pattern), method=METHOD_ALL))
         request_handler.respond_with_handler(handler)
         self.fixture_routes.append(request_handler)
+
+
+class LoopbackFake:
+    """The lifecycle of a fake served by `self.server` on a loopback port (a free one unless given)."""
+
+    server: FixtureHTTPServer
+
+    def start(self, port: int = 0) -> Self:
+        self.server.port = port
+        self.server.start()
+        return self
+
+    def stop(self) -> None:
+        if self.server.is_running():
+            self.server.stop()
+
+    def __enter__(self) -> Self:
+        return self if self.server.is_running() else self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()

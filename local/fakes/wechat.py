@@ -15,12 +15,11 @@ import json
 import re
 import secrets
 import threading
-from types import TracebackType
 from typing import Any
 
 from werkzeug import Request, Response
 
-from local.fakes.server import FixtureHTTPServer
+from local.fakes.server import FixtureHTTPServer, LoopbackFake
 from local.template import SHARED
 
 APP_ID = "wx5e1f0c0ffee0b0a7"  # the fake's mini-program; the local stack configures it offline
@@ -78,7 +77,7 @@ def ok(body: dict[str, Any]) -> Response:
     return Response(json.dumps(body), status=200, content_type="application/json")
 
 
-class WeChatFake:
+class WeChatFake(LoopbackFake):
     def __init__(self) -> None:
         fixture = json.loads((SHARED / "fixtures" / "wechat" / "jscode2session_ok.json").read_text())
         self._login_shape = fixture  # the recorded success body, with our openid and a fresh session_key
@@ -94,24 +93,7 @@ class WeChatFake:
         self.server.route(r"/cgi-bin/message/subscribe/send$", self._send)
         self.server.route(r"", lambda request: Response("not found", status=404))
 
-    # -- lifecycle -------------------------------------------------------------------------------------------
-
-    def start(self, port: int = 0) -> WeChatFake:
-        self.server.port = port
-        self.server.start()
-        return self
-
-    def stop(self) -> None:
-        if self.server.is_running():
-            self.server.stop()
-
-    def __enter__(self) -> WeChatFake:
-        return self if self.server.is_running() else self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+    # -- where it listens, what it saw -----------------------------------------------------------------------
 
     @property
     def url(self) -> str:
