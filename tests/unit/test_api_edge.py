@@ -89,3 +89,27 @@ def test_max_page_per_contract():
     assert max_page('<https://x/y?page=3>; rel="prev", <https://x/y?page=1>; rel="first"') == 4
     assert max_page("") == 0
     assert max_page(None) == 0
+
+
+def test_answers_over_1_kb_are_gzipped_for_clients_that_accept_it():
+    import base64
+    import gzip
+
+    from wegit.api import accepts_gzip, gzipped
+
+    big = {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": json.dumps(["x" * 40] * 40)}
+    event = {"headers": {"accept-encoding": "gzip, deflate, br"}}
+    answer = gzipped(event, dict(big))
+    assert answer["isBase64Encoded"] is True
+    assert answer["headers"]["Content-Encoding"] == "gzip"
+    assert gzip.decompress(base64.b64decode(answer["body"])).decode() == big["body"]
+    assert len(answer["body"]) < len(big["body"]) / 4
+    # not asked, refused, or small: as it was (a cache still learns the answer varies)
+    for headers in ({}, {"accept-encoding": "br"}, {"accept-encoding": "gzip;q=0"}):
+        plain = gzipped({"headers": headers}, dict(big, headers={}))
+        assert plain["body"] == big["body"]
+        assert "Content-Encoding" not in plain["headers"]
+        assert plain["headers"]["Vary"] == "Accept-Encoding"
+    small = {"statusCode": 200, "headers": {}, "body": '{"status": "ok"}'}
+    assert gzipped(event, dict(small)) == small
+    assert accepts_gzip("*;q=0.5") and accepts_gzip("GZIP;q=1") and not accepts_gzip("gzip;q=zero")

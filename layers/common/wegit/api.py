@@ -3,6 +3,8 @@ and the Lambda entry point with request-id logging."""
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 from collections.abc import Callable
 from http import HTTPStatus
@@ -138,7 +140,7 @@ def entry_point(app: APIGatewayHttpResolver) -> LambdaHandler:
         if len(str(result.get("body") or "")) > MAX_RESPONSE_BODY_BYTES:
             logger.error("answer over Lambda's response limit", extra={"bytes": len(str(result.get("body")))})
             return _plain_error(502, "the answer would be larger than the 6 MB the API can send")
-        return result
+        return gzipped(event, result)
 
     return handler
 
@@ -164,3 +166,33 @@ def _plain_error(status: int, message: str) -> dict[str, Any]:
         "body": json.dumps({"message": message}),
         "isBase64Encoded": False,
     }
+
+
+GZIP_MIN_BYTES = 1024  # below this, gzip and base64 save less than they cost
+
+
+def accepts_gzip(accept_encoding: str) -> bool:
+    """Whether an Accept-Encoding header allows gzip (named or `*`, and not refused with q=0)."""
+    for part in accept_encoding.lower().split(","):
+        coding, _, parameters = part.partition(";")
+        if coding.strip() in ("gzip", "*"):
+            quality = parameters.strip().removeprefix("q=")
+            try:
+                return quality == parameters.strip() or float(quality) > 0
+            except ValueError:
+                return False
+    return False
+
+
+def gzipped(event: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+    """The answer gzipped when it is over 1 KB and the client accepts gzip: HTTP APIs don't compress."""
+    body = result.get("body")
+    if result.get("isBase64Encoded") or not isinstance(body, str) or len(body) <= GZIP_MIN_BYTES:
+        return result
+    headers = result.setdefault("headers", {})
+    headers["Vary"] = "Accept-Encoding"
+    if not accepts_gzip((event.get("headers") or {}).get("accept-encoding", "")):
+        return result
+    headers["Content-Encoding"] = "gzip"
+    compressed = gzip.compress(body.encode(), compresslevel=6, mtime=0)
+    return {**result, "body": base64.b64encode(compressed).decode(), "isBase64Encoded": True}
