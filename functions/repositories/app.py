@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import wegit.github.preconnect  # noqa: F401 - first: TCP and TLS to GitHub open while the rest imports
+
+# isort: split
+
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from wegit.api import entry_point, make_resolver

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import wegit.github.preconnect  # noqa: F401 - first: TCP and TLS to GitHub open while the rest imports
+
+# isort: split
+
 from aws_lambda_powertools.event_handler import Response
 
 from wegit.api import entry_point, make_resolver, paged_response

@@ -49,11 +49,17 @@ def lambda_paths(built, python313, tmp_path_factory) -> list[Path]:  # noqa: F81
 
 
 def _imports(paths: list[Path]) -> list[tuple[str, str | None]]:
-    """Every absolute import in these files, lazy ones inside functions included, TYPE_CHECKING ones not."""
+    """Every absolute import in these files, lazy ones inside functions included; TYPE_CHECKING ones and those
+    guarded by `except ImportError` not."""
     found: set[tuple[str, str | None]] = set()
 
     def visit(node: ast.AST) -> None:
         if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+            return
+        if isinstance(node, ast.Try) and any(  # optional: e.g. the SnapStart hooks only Lambda's runtime has
+            isinstance(handler.type, ast.Name) and handler.type.id in ("ImportError", "ModuleNotFoundError")
+            for handler in node.handlers
+        ):
             return
         if isinstance(node, ast.Import):
             found.update((alias.name, None) for alias in node.names)

@@ -14,7 +14,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
 
-from wegit import deadline
+from wegit import deadline, preconnect
 from wegit.errors import WeGitError
 from wegit.observability import logger
 
@@ -135,6 +135,7 @@ def entry_point(app: APIGatewayHttpResolver) -> LambdaHandler:
         refused = _over_request_limits(event)
         if refused is not None:
             return refused
+        preconnect.hand_over()  # the connection opened during init, if any, into the session's pool
         with deadline.invocation(context):  # upstream calls end by the deadline, and with the request
             result = app.resolve(event, context)
         if len(str(result.get("body") or "")) > MAX_RESPONSE_BODY_BYTES:

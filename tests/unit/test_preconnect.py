@@ -1,0 +1,57 @@
+"""The connection opened during init: handed to the session's pool, used by the first request, never in the way."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import pytest
+
+from local.fakes.latency import LatencyProxy
+from wegit import preconnect
+from wegit.http_session import get_session
+
+
+@pytest.fixture
+def lambda_environment(monkeypatch):
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "test")
+    get_session.cache_clear()
+    yield
+    get_session.cache_clear()
+    preconnect._pending = None
+
+
+@pytest.fixture
+def proxy(github):
+    host, port = github.server.host, github.server.port
+    with LatencyProxy(host, port, round_trip=0.05) as latency:
+        yield latency
+
+
+def test_the_first_request_uses_the_connection_opened_during_init(lambda_environment, proxy):
+    preconnect.start(proxy.url)
+    time.sleep(0.2)  # init goes on meanwhile; the handshake (two round trips) is over
+    assert preconnect.hand_over() is True
+    started = time.perf_counter()
+    response = get_session().get(f"{proxy.url}/api/users/octocat", timeout=5)
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 200
+    assert proxy.connections == 1  # no second connection: the request went over the opened one
+    assert elapsed < 0.05 * 2  # one round trip, not the three of a new connection
+
+
+def test_nothing_opened_nothing_handed_over_and_the_request_still_works(lambda_environment, github):
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    preconnect.start(dead)
+    assert preconnect.hand_over() is False
+    assert preconnect.hand_over() is False  # once only
+    assert get_session().get(f"{github.api_url}/users/octocat", timeout=5).status_code == 200
+
+
+def test_off_outside_a_lambda_environment(monkeypatch, proxy):
+    monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME", raising=False)
+    preconnect.start(proxy.url)
+    assert preconnect.hand_over() is False
+    assert proxy.connections == 0
