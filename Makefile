@@ -17,7 +17,7 @@ PORT ?= 3000
 help:
 	@echo "make dev      set everything up and serve the API on http://127.0.0.1:$(PORT) (OFFLINE=1: GitHub from fixtures, RESET=1: wipe local data)"
 	@echo "make test     set everything up, then ruff, actionlint, mypy, sam validate --lint, sam build, pytest"
-	@echo "make bench    benchmarks"
+	@echo "make bench    benchmarks: a table, bench/results.json (with targets met or not) and bench/results.png"
 	@echo "make openapi  regenerate openapi.json (merged from every function's resolver; a test checks it is current)"
 	@echo "make clean    remove build output, caches and local data (keeps .venv and node_modules)"
 
@@ -84,8 +84,8 @@ pytest: setup .cache/wheelhouse-host/.complete .cache/checkov/.installed
 
 test: lint typecheck validate build pytest
 
-bench: setup
-	$(PY) -m pytest tests/bench --benchmark-only --benchmark-columns=min,median,max,rounds
+bench: build .cache/wheelhouse-host/.complete
+	$(PY) -m bench
 
 openapi: setup
 	$(PY) -m local openapi

@@ -1,5 +1,6 @@
-"""A loopback TCP proxy that puts a network between a client and a fake: every answer arrives one round trip
-after its request, and a new connection costs extra round trips first (TCP, TLS). It counts connections.
+"""A loopback HTTP/1.1 proxy that puts a network between a client and a fake: every answer arrives one round trip
+after its request, a new connection costs extra round trips first (TCP, TLS), and connections are kept alive
+as GitHub keeps them (the fakes' server closes each one after its answer). It counts client connections.
 
 For `make bench` (a simulated upstream round trip) and for tests that need to see how many connections a
 client opened."""
@@ -65,47 +66,45 @@ class LatencyProxy:
         self._loop.run_forever()
 
     async def _serve(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        """One client connection: requests one after another, each forwarded on a connection of its own to the
+        fake (which closes after every answer), each answer back one round trip after its request arrived."""
         self.connections += 1
-        try:
-            upstream_reader, upstream_writer = await asyncio.open_connection(*self.target)
-        except OSError:
-            client_writer.close()
-            return
         handshake_done = time.monotonic() + self.handshake_round_trips * self.round_trip
-        await asyncio.gather(
-            self._pipe(client_reader, upstream_writer, delay=0.0, not_before=handshake_done),
-            self._pipe(upstream_reader, client_writer, delay=self.round_trip, not_before=0.0),
-        )
-
-    @staticmethod
-    async def _pipe(
-        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, delay: float, not_before: float
-    ) -> None:
-        """Copy reader → writer; each chunk leaves `delay` after it arrived (so a response written in several
-        chunks still takes one round trip), and none before `not_before`."""
-        queue: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
-
-        async def read() -> None:
-            try:
-                while chunk := await reader.read(65536):
-                    queue.put_nowait((time.monotonic(), chunk))
-            except (ConnectionError, OSError):
-                pass
-            queue.put_nowait((time.monotonic(), b""))
-
-        reading = asyncio.ensure_future(read())
         try:
             while True:
-                arrived, chunk = await queue.get()
-                wait = max(not_before, arrived + delay) - time.monotonic()
+                head = await client_reader.readuntil(b"\r\n\r\n")
+                arrived = time.monotonic()
+                length = _content_length(head)
+                body = await client_reader.readexactly(length) if length else b""
+                upstream_reader, upstream_writer = await asyncio.open_connection(*self.target)
+                upstream_writer.write(head + body)
+                await upstream_writer.drain()
+                answer = await upstream_reader.read()  # the fake closes the connection after its answer
+                upstream_writer.close()
+                wait = max(arrived, handshake_done) + self.round_trip - time.monotonic()
                 if wait > 0:
                     await asyncio.sleep(wait)
-                if not chunk:
-                    break
-                writer.write(chunk)
-                await writer.drain()
-        except (ConnectionError, OSError):
-            pass
+                client_writer.write(_kept_alive(answer))
+                await client_writer.drain()
+        except (asyncio.IncompleteReadError, asyncio.CancelledError, ConnectionError, OSError):
+            pass  # the client went away, or the proxy is stopping
         finally:
-            reading.cancel()
-            writer.close()
+            client_writer.close()
+
+
+def _content_length(head: bytes) -> int:
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            return int(value.strip())
+    return 0
+
+
+def _kept_alive(answer: bytes) -> bytes:
+    """The answer with `Connection: keep-alive` and a Content-Length, as GitHub sends it."""
+    head, _, body = answer.partition(b"\r\n\r\n")
+    lines = [line for line in head.split(b"\r\n") if line.split(b":")[0].strip().lower() != b"connection"]
+    if not any(line.split(b":")[0].strip().lower() in (b"content-length", b"transfer-encoding") for line in lines[1:]):
+        lines.append(b"Content-Length: " + str(len(body)).encode())
+    lines.append(b"Connection: keep-alive")
+    return b"\r\n".join(lines) + b"\r\n\r\n" + body
