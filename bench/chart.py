@@ -23,15 +23,15 @@ def draw(report: dict[str, Any], path: Path) -> None:  # noqa: PLR0915 - six pan
     names = [_short(name) for name in cold]
     ax = axes[0][0]
     positions = range(len(cold))
-    ax.barh([p + 0.2 for p in positions], [row["ms_without_bytecode"] for row in cold.values()], 0.4,
+    ax.barh([p + 0.2 for p in positions], [row["cpu_ms_without_bytecode"] for row in cold.values()], 0.4,
             label="without .pyc (as built before)", color="#d9a0a0")  # fmt: skip
-    ax.barh([p - 0.2 for p in positions], [row["ms"] for row in cold.values()], 0.4, label="with 3.13 .pyc",
+    ax.barh([p - 0.2 for p in positions], [row["cpu_ms"] for row in cold.values()], 0.4, label="with 3.13 .pyc",
             color="#4c72b0")  # fmt: skip
     for position, row in zip(positions, cold.values(), strict=True):
-        ax.text(row["ms"], position - 0.2, f" {row['ratio']}x", va="center", fontsize=8)
-    ax.axvline(report["cold_init"]["requests"]["ms"], color="black", linestyle="--", label="import requests")
+        ax.text(row["cpu_ms"], position - 0.2, f" {row['ratio']}x", va="center", fontsize=8)
+    ax.axvline(report["cold_init"]["requests"]["cpu_ms"], color="black", linestyle="--", label="import requests")
     ax.set_yticks(list(positions), names)
-    ax.set_xlabel("ms (median); label: ratio to import requests")
+    ax.set_xlabel("CPU ms (median); label: ratio to import requests")
     ax.set_title("Cold init per function, Python 3.13")
     ax.legend(fontsize=8)
 

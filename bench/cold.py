@@ -15,9 +15,9 @@ from local import lambda_python
 PROBE = """
 import json, sys, time
 sys.path[:0] = {paths!r}
-started = time.perf_counter()
+started, cpu = time.perf_counter(), time.process_time()
 import {module}
-init = time.perf_counter() - started
+init, init_cpu = time.perf_counter() - started, time.process_time() - cpu
 request = None
 if {event!r} is not None:
     class Context:
@@ -31,7 +31,7 @@ if {event!r} is not None:
 elif {url!r}:
     assert {module}.get({url!r}, timeout=10).status_code == 200
     request = time.perf_counter() - started - init
-print(json.dumps({{"init": init * 1000, "request": request and request * 1000}}))
+print(json.dumps({{"init": init * 1000, "init_cpu": init_cpu * 1000, "request": request and request * 1000}}))
 """
 
 

@@ -59,6 +59,7 @@ class UpstreamClock:
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, float, float, int]] = []
+        self.not_modified = 0  # GitHub answers 304 (the conditional-request cache revalidated)
         self._lock = threading.Lock()
 
     def record(self, kind: str, started: float, ended: float, size: int) -> None:
@@ -86,6 +87,7 @@ class UpstreamClock:
             response = send(adapter, request, *args, **kwargs)
             _ = response.content
             clock.record("http", started, time.perf_counter(), len(response.content))
+            clock.not_modified += response.status_code == 304
             return response
 
         boto_send = URLLib3Session.send

@@ -58,14 +58,14 @@ def test_off_outside_a_lambda_environment(monkeypatch, proxy):
 
 
 def test_after_a_snapstart_restore_clients_are_new_and_the_connection_opens_again(lambda_environment, proxy):
-    from wegit.trending import store
+    from wegit import dynamodb
 
     preconnect.start(proxy.url)
     assert preconnect.hand_over() is True
-    session, client = get_session(), store.dynamodb()
+    session, client = get_session(), dynamodb.client()
     preconnect._before_snapshot()
     preconnect._after_restore()  # what the runtime's register_after_restore hook runs
     assert get_session() is not session
-    assert store.dynamodb() is not client
+    assert dynamodb.client() is not client
     assert preconnect.hand_over() is True  # opened again, into the new session's pool
     assert proxy.connections == 2

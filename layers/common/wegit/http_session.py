@@ -315,7 +315,17 @@ def build_session(settings: Settings | None = None) -> requests.Session:
     session.mount("http://", adapter)
     session.headers["User-Agent"] = settings.user_agent
     session.hooks["response"] = [log_response, raise_for_error_status]
+    for extend in _EXTENSIONS:
+        extend(session)
     return session
+
+
+_EXTENSIONS: list[Callable[[requests.Session], None]] = []
+
+
+def extend_sessions(extend: Callable[[requests.Session], None]) -> None:
+    """Have every session built from now on passed to `extend` (e.g. wegit.github.conditional mounts its cache)."""
+    _EXTENSIONS.append(extend)
 
 
 @functools.lru_cache(maxsize=1)

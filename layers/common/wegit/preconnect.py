@@ -79,6 +79,7 @@ def hand_over(wait: float = HANDOVER_WAIT_SECONDS) -> bool:
 
     session = get_session()
     adapter = session.get_adapter(url)
+    adapter = getattr(adapter, "inner", adapter)  # under wegit.github.conditional's cache
     if not isinstance(adapter, HTTPAdapter):
         opened.pop().close()
         return False
@@ -107,7 +108,7 @@ def _before_snapshot() -> None:
 
 def _after_restore() -> None:
     """Every connection in the snapshot is dead: clients made anew on first use, the upstream opened again."""
-    for module, cached in (("wegit.http_session", "get_session"), ("wegit.trending.store", "dynamodb")):
+    for module, cached in (("wegit.http_session", "get_session"), ("wegit.dynamodb", "client")):
         if module in sys.modules:
             getattr(sys.modules[module], cached).cache_clear()
     if _target:

@@ -13,6 +13,7 @@ from urllib.parse import quote
 import requests
 
 from wegit.errors import NotFound, UpstreamBadResponse
+from wegit.github import conditional  # noqa: F401 - GitHub reads revalidated through the shared cache
 from wegit.http_session import read_body, require_requests_session
 from wegit.settings import get_settings
 

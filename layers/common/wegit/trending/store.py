@@ -7,14 +7,13 @@ never loads the AWS SDK."""
 from __future__ import annotations
 
 import json
-import os
 import time
 import zlib
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import lru_cache
 from typing import Any
 
+from wegit import dynamodb
 from wegit.settings import get_settings
 
 # Stale snapshots are kept this long so a github.com outage can be bridged; DynamoDB's TTL deletes them after.
@@ -35,25 +34,8 @@ def snapshot_key(kind: str, since: str, language: str | None, spoken: str | None
     return f"{kind}#{since}#{language or 'all'}#{spoken or 'any'}"
 
 
-@lru_cache(maxsize=1)
-def dynamodb() -> Any:
-    """One DynamoDB client per execution environment (botocore: the Lambda runtime provides it)."""
-    import botocore.config
-    import botocore.session
-
-    settings = get_settings()
-    config = botocore.config.Config(
-        connect_timeout=settings.connect_timeout,
-        read_timeout=settings.read_timeout,
-        retries={"mode": "standard", "max_attempts": 3},
-        tcp_keepalive=True,
-    )
-    region = os.environ.get("AWS_REGION", "us-east-1")
-    return botocore.session.get_session().create_client("dynamodb", region_name=region, config=config)
-
-
 def get(key: str) -> Snapshot | None:
-    item = dynamodb().get_item(TableName=get_settings().trending_table, Key={"pk": {"S": key}}).get("Item")
+    item = dynamodb.client().get_item(TableName=get_settings().trending_table, Key={"pk": {"S": key}}).get("Item")
     if item is None:
         return None
     return Snapshot(json.loads(zlib.decompress(item["payload"]["B"])), float(item["fetchedAt"]["N"]))
@@ -68,5 +50,5 @@ def put(key: str, rows: list[Any], now: float | None = None) -> Snapshot:
         "fetchedAt": {"N": str(fetched_at)},
         "expiresAt": {"N": str(fetched_at + int(KEEP_FOR.total_seconds()))},  # the table's TTL attribute
     }
-    dynamodb().put_item(TableName=get_settings().trending_table, Item=item)
+    dynamodb.client().put_item(TableName=get_settings().trending_table, Item=item)
     return Snapshot(rows, float(fetched_at))

@@ -1,0 +1,153 @@
+"""Conditional requests for GitHub reads: the ETag (or Last-Modified) and body of each answer are kept in a
+DynamoDB table shared by every execution environment (TTL GITHUB_CACHE_DAYS), and a repeated read sends
+If-None-Match: unchanged data costs a 304, which GitHub does not count against the rate limit.
+
+Keyed by the token's user: an answer fetched with a token is stored under a hash of that token and never read
+with another (one user's two tokens are two key spaces: safe, a little less shared).
+
+Cold path: the AWS SDK is loaded on a background thread started after the container's first GitHub answer,
+so that answer never waits for it; until the client is ready, calls go to GitHub unconditionally. No table
+configured (GITHUB_CACHE_TABLE empty), or DynamoDB failing: the same, never an error."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+import time
+import zlib
+from typing import Any
+
+import requests
+from requests.adapters import BaseAdapter
+
+from wegit import http_session
+from wegit.observability import logger
+from wegit.settings import get_settings
+
+KEPT_HEADERS = ("Content-Type", "Link", "ETag", "Last-Modified")
+MAX_BODY_BYTES = 300_000  # compressed; DynamoDB items stop at 400 KB
+_ready = threading.Event()
+_loading: threading.Thread | None = None
+_lock = threading.Lock()
+
+
+def table() -> str:
+    return os.environ.get("GITHUB_CACHE_TABLE", "")
+
+
+def ttl_seconds() -> int:
+    return int(float(os.environ.get("GITHUB_CACHE_DAYS", "7")) * 86400)
+
+
+def _load_client() -> None:
+    try:
+        from wegit import dynamodb
+
+        dynamodb.client()
+        _ready.set()
+    except Exception as exc:  # no SDK, no region, no permission: calls simply go unconditional
+        logger.warning("conditional-request cache unavailable", extra={"error": type(exc).__name__})
+
+
+def _start_loading() -> None:
+    global _loading  # noqa: PLW0603 - one loader per execution environment
+    with _lock:
+        if _loading is None:
+            _loading = threading.Thread(target=_load_client, name="github-cache", daemon=True)
+            _loading.start()
+
+
+def cache_key(request: requests.PreparedRequest) -> str:
+    """Who asks (a hash of the token: the caller's, or the service token's, which reads public data only; or
+    "anonymous") and what: method, URL and media type."""
+    authorization = request.headers.get("Authorization", "")
+    user = hashlib.sha256(authorization.encode()).hexdigest() if authorization else "anonymous"
+    what = f"{request.method} {request.url} {request.headers.get('Accept', '')}"
+    return f"{user}#{hashlib.sha256(what.encode()).hexdigest()}"
+
+
+class ConditionalAdapter(BaseAdapter):
+    """Wraps the session's adapter for api.github.com: GETs revalidated from the shared cache."""
+
+    def __init__(self, inner: BaseAdapter) -> None:
+        super().__init__()
+        self.inner = inner
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        if request.method != "GET" or not table() or kwargs.get("stream"):
+            # a streamed body (the README) is read by its caller within limits: not held here
+            return self.inner.send(request, **kwargs)
+        if not _ready.is_set():
+            response = self.inner.send(request, **kwargs)
+            _start_loading()  # after the first answer: it never waits for the AWS SDK
+            return response
+        key = cache_key(request)
+        cached = self._lookup(key)
+        if cached is not None:
+            if cached.get("ETag"):
+                request.headers["If-None-Match"] = cached["ETag"]
+            elif cached.get("Last-Modified"):
+                request.headers["If-Modified-Since"] = cached["Last-Modified"]
+        response = self.inner.send(request, **kwargs)
+        if response.status_code == 304 and cached is not None:
+            response.status_code = 200
+            response._content = cached["body"]
+            for name in KEPT_HEADERS:
+                if cached.get(name):
+                    response.headers[name] = cached[name]
+            response.headers["X-WeGit-Cache"] = "revalidated"
+            return response
+        self._store(request, response, key)
+        return response
+
+    @staticmethod
+    def _lookup(key: str) -> dict[str, Any] | None:
+        try:
+            from wegit import dynamodb
+
+            item = dynamodb.client().get_item(TableName=table(), Key={"pk": {"S": key}}).get("Item")
+        except Exception as exc:
+            logger.warning("conditional-request cache read failed", extra={"error": type(exc).__name__})
+            return None
+        if item is None:
+            return None
+        entry: dict[str, Any] = json.loads(item["headers"]["S"])
+        entry["body"] = zlib.decompress(item["body"]["B"])
+        return entry
+
+    @staticmethod
+    def _store(request: requests.PreparedRequest, response: requests.Response, key: str) -> None:
+        if response.status_code != 200:
+            return
+        headers = {name: response.headers[name] for name in KEPT_HEADERS if name in response.headers}
+        if not headers.get("ETag") and not headers.get("Last-Modified"):
+            return
+        body = zlib.compress(response.content, 6)
+        if len(body) > MAX_BODY_BYTES:
+            return
+        item = {
+            "pk": {"S": key},
+            "headers": {"S": json.dumps(headers)},
+            "body": {"B": body},
+            "expiresAt": {"N": str(int(time.time()) + ttl_seconds())},
+        }
+        try:
+            from wegit import dynamodb
+
+            dynamodb.client().put_item(TableName=table(), Item=item)
+        except Exception as exc:
+            logger.warning("conditional-request cache write failed", extra={"error": type(exc).__name__})
+
+
+def mount(session: requests.Session) -> None:
+    """Route the session's calls to GitHub's API through the cache (the adapter that served them inside)."""
+    base_url = get_settings().github_api_url
+    session.mount(base_url, ConditionalAdapter(session.get_adapter(base_url)))
+
+
+http_session.extend_sessions(mount)

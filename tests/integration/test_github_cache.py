@@ -1,0 +1,65 @@
+"""Conditional requests through the shared cache table on DynamoDB Local, against the loopback GitHub fake."""
+
+from __future__ import annotations
+
+import pytest
+
+from local.dynamodb import DynamoDBLocal, create_tables
+from local.template import load
+from wegit import dynamodb as dynamodb_client
+from wegit.github import client, conditional
+from wegit.http_session import get_session
+from wegit.settings import get_settings
+
+TOKEN_A, TOKEN_B = "ghp_" + "a" * 36, "ghp_" + "b" * 36
+
+
+@pytest.fixture
+def cache(dynamodb: DynamoDBLocal, github, monkeypatch):
+    template = load()
+    create_tables(dynamodb.client(), template.tables, template.table_names())
+    for name, value in {
+        "AWS_ENDPOINT_URL_DYNAMODB": dynamodb.endpoint,
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_REGION": "us-east-1",
+        "GITHUB_CACHE_TABLE": "GitHubCacheTable",
+        "GITHUB_API_URL": github.api_url,
+    }.items():
+        monkeypatch.setenv(name, value)
+    for cached in (get_settings, get_session, dynamodb_client.client):
+        cached.cache_clear()
+    conditional._ready.clear()
+    monkeypatch.setattr(conditional, "_loading", None)
+    yield dynamodb.client()
+    for cached in (get_settings, get_session, dynamodb_client.client):
+        cached.cache_clear()
+    conditional._ready.clear()
+
+
+def statuses(github):
+    return [(entry[0].headers.get("If-None-Match"), entry[1].status_code) for entry in github.server.log]
+
+
+def test_a_repeated_read_of_unchanged_data_is_a_304(cache, github):
+    first = client.get_user("sigmavirus24", token=TOKEN_A)
+    assert conditional._loading is not None  # the SDK loads after the first answer, never before it
+    conditional._loading.join(30)
+    assert conditional._ready.is_set()
+    client.get_user("sigmavirus24", token=TOKEN_A)  # stored
+    again = client.get_user("sigmavirus24", token=TOKEN_A)  # revalidated
+    assert again == first
+    etag = github.recorded("user").headers["ETag"]
+    assert statuses(github)[-1] == (etag, 304)
+    # another token's user never gets it: no stored entry under its key, so no condition, a plain 200
+    assert client.get_user("sigmavirus24", token=TOKEN_B) == first
+    assert statuses(github)[-1] == (None, 200)
+
+
+def test_a_missing_table_never_fails_a_read(cache, github, monkeypatch):
+    monkeypatch.setenv("GITHUB_CACHE_TABLE", "NoSuchTable")
+    client.get_user("sigmavirus24", token=TOKEN_A)
+    assert conditional._loading is not None
+    conditional._loading.join(30)
+    for _ in range(2):
+        assert client.get_user("sigmavirus24", token=TOKEN_A)["login"] == "sigmavirus24"
