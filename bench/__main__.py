@@ -342,8 +342,40 @@ def main() -> int:  # noqa: PLR0912, PLR0915 - one straight run, section by sect
     from bench.chart import draw
 
     draw(report, OUT / "results.png")
+    (OUT / "results.md").write_text(markdown(report))
     print_table(report)
     return 0
+
+
+def markdown(report: dict[str, Any]) -> str:
+    """The README's tables (bench/results.md; copied into the Performance section)."""
+    lines = [
+        "| function | init ms | CPU ms | ratio | without .pyc: CPU ms | ratio |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, row in report["cold_init"].items():
+        lines.append(f"| {name} | {row['ms']} | {row['cpu_ms']} | {row['ratio']} | {row['cpu_ms_without_bytecode']} | "
+                     f"{row['ratio_without_bytecode']} |")  # fmt: skip
+    lines += ["", "| cold first request | init ms | request ms | total ms |", "|---|---:|---:|---:|"]
+    for route, row in report["cold_first_request"].items():
+        lines.append(f"| {route} | {row['init_ms']} | {row['request_ms']} | {row['total_ms']} |")
+    lines += [
+        "",
+        "| warm | p50 ms | p99 ms | p50 no RTT | our overhead p50 | upstream/call | new conns/call | bytes | gzip "
+        "| GitHub bytes | 304 share | US$/M ours | US$/M REST+x86 |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for route, row in report["warm"].items():
+        cost = report["cost"]["per_endpoint"][route]
+        cells = [route, *(row[key] for key in ("p50_ms", "p99_ms", "no_rtt_p50_ms", "overhead_p50_ms",
+                 "upstream_requests_per_call", "new_connections_per_call", "response_bytes", "response_bytes_gzip",
+                 "upstream_bytes", "github_304_share")), cost["ours_usd_per_million"],
+                 cost["rest_x86_no_cache_usd_per_million"]]  # fmt: skip
+        lines.append("| " + " | ".join(str(cell) for cell in cells) + " |")
+    lines += ["", "| target | value | limit | met |", "|---|---|---|---|"]
+    for name, row in report["targets"].items():
+        lines.append(f"| {name} | {row['value']} | {row['target']} | {'yes' if row['met'] else '**no**'} |")
+    return "\n".join(lines) + "\n"
 
 
 def print_table(report: dict[str, Any]) -> None:

@@ -33,7 +33,7 @@ def test_the_first_request_uses_the_connection_opened_during_init(lambda_environ
     time.sleep(0.2)  # init goes on meanwhile; the handshake (two round trips) is over
     assert preconnect.hand_over() is True
     started = time.perf_counter()
-    response = get_session().get(f"{proxy.url}/api/users/octocat", timeout=5)
+    response = get_session().get(f"{proxy.url}/api/users/octocat")
     elapsed = time.perf_counter() - started
     assert response.status_code == 200
     assert proxy.connections == 1  # no second connection: the request went over the opened one
@@ -47,7 +47,7 @@ def test_nothing_opened_nothing_handed_over_and_the_request_still_works(lambda_e
     preconnect.start(dead)
     assert preconnect.hand_over() is False
     assert preconnect.hand_over() is False  # once only
-    assert get_session().get(f"{github.api_url}/users/octocat", timeout=5).status_code == 200
+    assert get_session().get(f"{github.api_url}/users/octocat").status_code == 200
 
 
 def test_off_outside_a_lambda_environment(monkeypatch, proxy):
