@@ -32,12 +32,9 @@ def test_the_first_request_uses_the_connection_opened_during_init(lambda_environ
     preconnect.start(proxy.url)
     time.sleep(0.2)  # init goes on meanwhile; the handshake (two round trips) is over
     assert preconnect.hand_over() is True
-    started = time.perf_counter()
     response = get_session().get(f"{proxy.url}/api/users/octocat")
-    elapsed = time.perf_counter() - started
     assert response.status_code == 200
     assert proxy.connections == 1  # no second connection: the request went over the opened one
-    assert elapsed < 0.05 * 2  # one round trip, not the three of a new connection
 
 
 def test_nothing_opened_nothing_handed_over_and_the_request_still_works(lambda_environment, github):
