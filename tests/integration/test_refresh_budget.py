@@ -14,6 +14,7 @@ from functions.refresh_trending import app as refresh
 from local.dynamodb import DynamoDBLocal, create_tables
 from local.fakes import faults
 from local.template import load
+from wegit import dynamodb as dynamodb_client
 from wegit import http_session, settings
 from wegit.observability import metrics
 from wegit.trending import service as trending
@@ -38,7 +39,7 @@ class Context:
 def _clear_caches() -> None:
     settings.get_settings.cache_clear()
     http_session.get_session.cache_clear()
-    store.dynamodb.cache_clear()
+    dynamodb_client.client.cache_clear()
 
 
 @pytest.fixture
