@@ -11,7 +11,7 @@ from wegit.github import client, conditional
 from wegit.http_session import get_session
 from wegit.settings import get_settings
 
-TOKEN_A, TOKEN_B = "ghp_" + "a" * 36, "ghp_" + "b" * 36
+SERVICE, CALLER = "ghs_" + "s" * 36, "ghp_" + "c" * 36
 
 
 @pytest.fixture
@@ -25,6 +25,7 @@ def cache(dynamodb: DynamoDBLocal, github, monkeypatch):
         "AWS_REGION": "us-east-1",
         "GITHUB_CACHE_TABLE": "GitHubCacheTable",
         "GITHUB_API_URL": github.api_url,
+        "GITHUB_TOKEN": SERVICE,  # the service token, as the local stack passes it
     }.items():
         monkeypatch.setenv(name, value)
     for cached in (get_settings, get_session, dynamodb_client.client):
@@ -41,25 +42,27 @@ def statuses(github):
     return [(entry[0].headers.get("If-None-Match"), entry[1].status_code) for entry in github.server.log]
 
 
-def test_a_repeated_read_of_unchanged_data_is_a_304(cache, github):
-    first = client.get_user("sigmavirus24", token=TOKEN_A)
+def test_a_repeated_public_read_of_unchanged_data_is_a_304(cache, github):
+    first = client.get_user("sigmavirus24", token=SERVICE)
     assert conditional._loading is not None  # the SDK loads after the first answer, never before it
     conditional._loading.join(30)
     assert conditional._ready.is_set()
-    client.get_user("sigmavirus24", token=TOKEN_A)  # stored
-    again = client.get_user("sigmavirus24", token=TOKEN_A)  # revalidated
+    client.get_user("sigmavirus24", token=SERVICE)  # stored
+    again = client.get_user("sigmavirus24", token=SERVICE)  # revalidated
     assert again == first
     etag = github.recorded("user").headers["ETag"]
     assert statuses(github)[-1] == (etag, 304)
-    # another token's user never gets it: no stored entry under its key, so no condition, a plain 200
-    assert client.get_user("sigmavirus24", token=TOKEN_B) == first
-    assert statuses(github)[-1] == (None, 200)
+    # a caller's own token may see private data: never stored, never answered from the table
+    for _ in range(2):
+        assert client.get_user("sigmavirus24", token=CALLER) == first
+        assert statuses(github)[-1] == (None, 200)
+    assert cache.scan(TableName="GitHubCacheTable")["Count"] == 1
 
 
 def test_a_missing_table_never_fails_a_read(cache, github, monkeypatch):
     monkeypatch.setenv("GITHUB_CACHE_TABLE", "NoSuchTable")
-    client.get_user("sigmavirus24", token=TOKEN_A)
+    client.get_user("sigmavirus24", token=SERVICE)
     assert conditional._loading is not None
     conditional._loading.join(30)
     for _ in range(2):
-        assert client.get_user("sigmavirus24", token=TOKEN_A)["login"] == "sigmavirus24"
+        assert client.get_user("sigmavirus24", token=SERVICE)["login"] == "sigmavirus24"

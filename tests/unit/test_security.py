@@ -21,6 +21,7 @@ GITHUB = {
     "RateLimitsTable": SESSION,
     "AccountsTable": SESSION,
     "GitHubTokenKey": ["kms:Decrypt"],
+    "GitHubCacheTable": ["dynamodb:GetItem", "dynamodb:PutItem"],  # conditional requests, public reads
 }
 # What each function may do, and on what: nothing more (SAM adds the DLQ's sqs:SendMessage and the logs).
 ALLOWED = {
@@ -61,7 +62,7 @@ ALLOWED = {
     "RefreshTrendingFunction": {"TrendingTable": SNAPSHOTS},
 }
 # Tables that hold nothing but a cache of public data or counters; every other table holds user data.
-CACHES = {"TrendingTable", "RateLimitsTable"}
+CACHES = {"TrendingTable", "RateLimitsTable", "GitHubCacheTable"}
 
 
 def _target(resource: Any) -> str:

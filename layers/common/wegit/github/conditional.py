@@ -1,9 +1,12 @@
-"""Conditional requests for GitHub reads: the ETag (or Last-Modified) and body of each answer are kept in a
-DynamoDB table shared by every execution environment (TTL GITHUB_CACHE_DAYS), and a repeated read sends
+"""Conditional requests for GitHub reads: the ETag (or Last-Modified) and body of each public answer are kept
+in a DynamoDB table shared by every execution environment (TTL GITHUB_CACHE_DAYS), and a repeated read sends
 If-None-Match: unchanged data costs a 304, which GitHub does not count against the rate limit.
 
-Keyed by the token's user: an answer fetched with a token is stored under a hash of that token and never read
-with another (one user's two tokens are two key spaces: safe, a little less shared).
+Public answers only: those fetched anonymously or with the service token, which can read public data only
+(the contract's calls 4, 7 and 8). A caller's own token may see private data (events of private repositories,
+a private email), and this table is encrypted with the AWS-owned key, not a key of the stack's: such reads go
+to GitHub unconditionally. Entries are keyed by a hash of the token besides the request, so even a public
+answer is only read back with the token that fetched it.
 
 Cold path: the AWS SDK is loaded on a background thread started after the container's first GitHub answer,
 so that answer never waits for it; until the client is ready, calls go to GitHub unconditionally. No table
@@ -59,6 +62,18 @@ def _start_loading() -> None:
             _loading.start()
 
 
+def is_public(request: requests.PreparedRequest) -> bool:
+    """Sent anonymously or with the service token (read where wegit.github.credentials keeps it, never fetched
+    here: a caller's token must not make this path read SSM)."""
+    authorization = request.headers.get("Authorization")
+    if not authorization:
+        return True
+    from wegit.github import credentials
+
+    service = os.environ.get("GITHUB_TOKEN") or getattr(credentials, "_cached", (0.0, ""))[1]
+    return bool(service) and authorization == f"Bearer {service}"
+
+
 def cache_key(request: requests.PreparedRequest) -> str:
     """Who asks (a hash of the token: the caller's, or the service token's, which reads public data only; or
     "anonymous") and what: method, URL and media type."""
@@ -79,7 +94,7 @@ class ConditionalAdapter(BaseAdapter):
         self.inner.close()
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        if request.method != "GET" or not table() or kwargs.get("stream"):
+        if request.method != "GET" or not table() or kwargs.get("stream") or not is_public(request):
             # a streamed body (the README) is read by its caller within limits: not held here
             return self.inner.send(request, **kwargs)
         if not _ready.is_set():
