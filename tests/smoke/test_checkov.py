@@ -1,4 +1,4 @@
-"""checkov on template.yaml: no failed check, and every skip says why next to its resource.
+"""checkov on template.yaml and deploy/ (the CI roles): no failed check, and every skip says why next to its resource.
 
 checkov lives in its own virtualenv (`make` installs it in .cache/checkov from requirements-checkov.txt) and
 takes ~10 s, so it starts when this module is collected and runs beside the rest of the suite."""
@@ -11,7 +11,9 @@ import subprocess
 from local.template import ROOT, read
 
 CHECKOV = ROOT / ".cache" / "checkov" / "bin" / "checkov"
-COMMAND = [str(CHECKOV), "-f", "template.yaml", "--framework", "cloudformation", "--skip-download", "-o", "json"]
+TEMPLATES = [ROOT / "template.yaml", ROOT / "deploy" / "github-oidc-role.yaml"]
+COMMAND = [str(CHECKOV), *(arg for path in TEMPLATES for arg in ("-f", str(path.relative_to(ROOT))))]
+COMMAND += ["--framework", "cloudformation", "--skip-download", "-o", "json"]
 _RUN = (
     subprocess.Popen(COMMAND, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if CHECKOV.exists()
@@ -31,6 +33,6 @@ def test_checkov_finds_no_failed_check():
 
 
 def test_every_skip_is_justified():
-    for name, resource in read()["Resources"].items():
+    for name, resource in (item for path in TEMPLATES for item in read(path)["Resources"].items()):
         for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", []):
             assert len(skip.get("comment", "")) > 20, f"{name}: say why {skip['id']} is skipped"
