@@ -12,12 +12,13 @@ export WHEELHOUSE := $(abspath .cache/wheelhouse)
 export HOST_WHEELHOUSE := $(abspath .cache/wheelhouse-host)
 PORT ?= 3000
 
-.PHONY: help setup dev test lint typecheck validate build pytest bench openapi clean
+.PHONY: help setup dev test lint typecheck validate build pytest bench load openapi clean
 
 help:
 	@echo "make dev      set everything up and serve the API on http://127.0.0.1:$(PORT) (OFFLINE=1: GitHub from fixtures, RESET=1: wipe local data)"
 	@echo "make test     set everything up, then ruff, actionlint, mypy, sam validate --lint, sam build, pytest"
 	@echo "make bench    benchmarks: a table, bench/results.json (with targets met or not) and bench/results.png"
+	@echo "make load     50 users for 60 s over every contract route on the local API, offline (not in make test)"
 	@echo "make openapi  regenerate openapi.json (merged from every function's resolver; a test checks it is current)"
 	@echo "make clean    remove build output, caches and local data (keeps .venv and node_modules)"
 
@@ -83,6 +84,9 @@ pytest: setup .cache/wheelhouse-host/.complete .cache/checkov/.installed
 	WEGIT_REQUIRE_BUILD=1 $(PY) -m pytest
 
 test: lint typecheck validate build pytest
+
+load: setup
+	$(PY) -m tests.load
 
 bench: build .cache/wheelhouse-host/.complete
 	$(PY) -m bench

@@ -63,7 +63,17 @@ def github(github_server: GitHubFake) -> Iterator[GitHubFake]:
     github_server.clear()
 
 
-SERVICE_TOKEN = "ghs_" + "S" * 36
+# Known fake secrets, random-looking so that no generated data can hold a piece of them by chance;
+# tests/smoke/test_secrets.py checks that none of them ever reaches a log line, an answer or a metric.
+SERVICE_TOKEN = "ghs_" + "Qm7xT2vRk9LwZp4HcN8yBd3FjS6gEa1UuK5o"
+USER_TOKEN = "ghp_" + "Vn3sJ8qWe5RtY1zXc7LbK2mPd9HgF4aTu6Ao"
+SECRETS = (SERVICE_TOKEN, USER_TOKEN)
+
+
+@pytest.fixture(scope="session")
+def exchanges() -> list[str]:
+    """What the e2e tests saw of the local API: every answer (status, headers, body) and its log lines."""
+    return []
 
 
 @pytest.fixture(scope="session")
@@ -90,20 +100,25 @@ def stack(
 
 
 @pytest.fixture(scope="session")
-def api(stack: Stack) -> Iterator[LocalApi]:
+def api(stack: Stack, exchanges: list[str]) -> Iterator[LocalApi]:
     assert stack.runtime is not None
     local_api = LocalApi(
-        stack.template.functions, stack.runtime, port=0, log=lambda line: None, cors=stack.template.cors
+        stack.template.functions, stack.runtime, port=0, log=exchanges.append, cors=stack.template.cors
     ).start()
     yield local_api
     local_api.stop()
 
 
 @pytest.fixture
-def http(api: LocalApi, github: GitHubFake) -> Iterator[requests.Session]:
-    """A client of the local API; base URL in `http.base_url`."""
+def http(api: LocalApi, github: GitHubFake, exchanges: list[str]) -> Iterator[requests.Session]:
+    """A client of the local API; base URL in `http.base_url`. Every answer is kept in `exchanges`."""
+
+    def keep(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        exchanges.append(f"{response.status_code} {dict(response.headers)} {response.text}")
+
     with requests.Session() as session:
         session.base_url = api.url  # type: ignore[attr-defined]
+        session.hooks["response"].append(keep)
         yield session
 
 

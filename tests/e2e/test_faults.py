@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from local.fakes import faults
-from tests.e2e.test_github_endpoints import USER_TOKEN
+from tests.conftest import USER_TOKEN
 
 # Seconds an answer may take at most: the test stack's deadline per upstream call is HTTP_TOTAL_TIMEOUT=3.
 WITHIN = 8.0

@@ -9,9 +9,7 @@ import pytest
 
 from local.fakes import faults
 from local.fakes.github import link_header
-from tests.conftest import SERVICE_TOKEN
-
-USER_TOKEN = "ghp_" + "u" * 36
+from tests.conftest import SERVICE_TOKEN, USER_TOKEN
 
 
 def get(http, path, **kwargs):

@@ -68,6 +68,7 @@ _PLAIN = {
     "string_pattern_mismatch": "not a valid GitHub name (letters, digits and the separators GitHub allows)",
     "missing": "required",
     "json_invalid": "not valid JSON",
+    "blank": "blank (spaces only)",
 }
 
 
@@ -76,7 +77,10 @@ def _describe_validation(exc: RequestValidationError) -> str:
     for error in exc.errors():
         location = [str(part) for part in error.get("loc", ()) if part not in ("query", "path", "header", "body")]
         name = "body" if error.get("type") == "json_invalid" else ".".join(location) or "request"
-        problems.append(f"{name}: {_PLAIN.get(error.get('type', ''), error.get('msg', 'invalid'))}")
+        kind = error.get("type", "")
+        if kind == "string_pattern_mismatch" and not str(error.get("input", "x")).strip():
+            kind = "blank"
+        problems.append(f"{name}: {_PLAIN.get(kind, error.get('msg', 'invalid'))}")
     return "invalid parameter " + "; ".join(problems)
 
 

@@ -8,8 +8,11 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Que
 
 # GitHub logins: letters, digits and single hyphens, not at either end, at most 39 characters.
 LOGIN_PATTERN = r"^[A-Za-z0-9]+(-[A-Za-z0-9]+)*$"
-# Repository names: letters, digits, '.', '-', '_'; "." and ".." are refused separately (path traversal).
-REPO_PATTERN = r"^[A-Za-z0-9._-]+$"
+# Repository names: letters, digits, '.', '-', '_', but never "." or ".." (path traversal); no lookahead, which
+# pydantic's regex engine lacks.
+REPO_PATTERN = r"^([A-Za-z0-9_-][A-Za-z0-9._-]*|\.[A-Za-z0-9_-][A-Za-z0-9._-]*|\.\.[A-Za-z0-9._-]+)$"
+# Search text: anything with a character that is not a space.
+NOT_BLANK = r"\S"
 
 MAX_EVENT_PAGE = 10  # GitHub serves at most 300 events, 30 a page
 MAX_SEARCH_PAGE = 34  # GitHub serves at most 1000 search results, 30 a page
@@ -23,7 +26,7 @@ Authorization = Annotated[
 ]
 EventsPage = Annotated[int, Query(ge=1, le=MAX_EVENT_PAGE, description=f"page, 1..{MAX_EVENT_PAGE}")]
 SearchPage = Annotated[int, Query(ge=1, le=MAX_SEARCH_PAGE, description=f"page, 1..{MAX_SEARCH_PAGE}")]
-SearchText = Annotated[str, Query(min_length=1, max_length=256, description="search text")]
+SearchText = Annotated[str, Query(min_length=1, max_length=256, pattern=NOT_BLANK, description="search text")]
 # Checked in the service, not here: a malformed token is a bad credential (401), as the client expects.
 TokenQuery = Annotated[str | None, Query(max_length=255, description="a GitHub token to log in with")]
 
