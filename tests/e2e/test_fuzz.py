@@ -36,7 +36,7 @@ def test_schemathesis_finds_nothing_unexplained(api, github_server, tmp_path):
         "--generation-database", "none",
         "--request-timeout", "30", "--no-color", "--report", "json", "--report-json-path", str(report_path),
     ]  # fmt: skip
-    done = subprocess.run(command, capture_output=True, text=True, timeout=SECONDS, check=False)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=SECONDS, check=False, cwd=tmp_path)
     assert report_path.exists(), done.stdout[-3000:] + done.stderr[-3000:]
     report = json.loads(report_path.read_text())
     assert report["complete"], report["stop_reason"]
