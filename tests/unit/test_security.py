@@ -131,12 +131,29 @@ def test_access_logs_never_record_a_query_string_or_a_header():
     assert "querystring" not in log_format.lower()
 
 
-def test_scheduled_functions_dead_letter_to_an_alarmed_queue():
+def _dead_letter_queue(function: dict[str, Any]) -> str | None:
+    """The queue a scheduled function's failed runs land in, or the one its SQS source redrives to."""
+    properties = function["Properties"]
+    if "DeadLetterQueue" in properties:
+        return str(properties["DeadLetterQueue"]["TargetArn"]["Fn::GetAtt"][0])
+    on_failure = properties.get("EventInvokeConfig", {}).get("DestinationConfig", {}).get("OnFailure", {})
+    if "Destination" in on_failure:
+        return str(on_failure["Destination"]["Fn::GetAtt"][0])
+    for event in properties.get("Events", {}).values():
+        if event["Type"] == "SQS":
+            source = RESOURCES[event["Properties"]["Queue"]["Fn::GetAtt"][0]]
+            redrive = source["Properties"].get("RedrivePolicy", {}).get("deadLetterTargetArn", {})
+            return str(redrive["Fn::GetAtt"][0]) if "Fn::GetAtt" in redrive else None
+    return None
+
+
+def test_scheduled_and_queued_functions_dead_letter_to_an_alarmed_queue():
     for name, function in FUNCTIONS.items():
         events = function["Properties"].get("Events", {}).values()
         if not any(event["Type"] in ("Schedule", "ScheduleV2", "SQS") for event in events):
             continue
-        queue = function["Properties"]["DeadLetterQueue"]["TargetArn"]["Fn::GetAtt"][0]
+        queue = _dead_letter_queue(function)
+        assert queue, f"{name}: failed runs go nowhere (DeadLetterQueue, an on-failure destination, a redrive)"
         alarmed = [a for a in RESOURCES.values() if a["Type"] == "AWS::CloudWatch::Alarm"
                    and {"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}
                    in a["Properties"].get("Dimensions", [])]  # fmt: skip
