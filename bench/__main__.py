@@ -190,6 +190,7 @@ def main() -> int:  # noqa: PLR0912, PLR0915 - one straight run, section by sect
         clock = UpstreamClock()
         clock.install()
         handlers = {route: load_handler(template.functions[spec[0]]) for route, spec in ENDPOINTS.items()}
+        get_session.cache_clear()  # built by the scrape above, before the GitHub client added its cache to sessions
         from wegit.github import conditional
 
         handlers["/developers"](api_event(*ENDPOINTS["/developers"][1:4]), CONTEXT)  # loads the cache's client

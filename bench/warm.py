@@ -76,17 +76,19 @@ class UpstreamClock:
             seen.extend(self.calls)
 
     def install(self) -> None:
-        import requests.adapters
         from botocore.httpsession import URLLib3Session
 
+        from wegit import http_session
+
         clock = self
-        send = requests.adapters.HTTPAdapter.send
+        adapter_class: Any = http_session._TimeoutAdapter  # the adapter under every upstream call
+        send = adapter_class.send
 
         def timed_send(adapter: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
             started = time.perf_counter()
             response = send(adapter, request, *args, **kwargs)
-            _ = response.content
-            clock.record("http", started, time.perf_counter(), len(response.content))
+            body = response.__dict__.get("_content")  # read by the adapter unless streamed (a README)
+            clock.record("http", started, time.perf_counter(), len(body) if isinstance(body, bytes) else 0)
             clock.not_modified += response.status_code == 304
             return response
 
@@ -98,7 +100,7 @@ class UpstreamClock:
             clock.record("dynamodb", started, time.perf_counter(), len(response.content or b""))
             return response
 
-        requests.adapters.HTTPAdapter.send = timed_send  # type: ignore[method-assign,assignment]
+        adapter_class.send = timed_send
         URLLib3Session.send = timed_boto_send  # type: ignore[method-assign,assignment]
 
 
