@@ -56,7 +56,7 @@ def _stack(args: argparse.Namespace, **kwargs: Any) -> Stack:
 
 
 def serve(args: argparse.Namespace) -> int:
-    with _stack(args, reset=args.reset, attach=False) as stack:
+    with _stack(args, reset=args.reset, attach=False, deliver_queues=True, schedules=args.schedules) as stack:
         assert stack.runtime is not None
         try:
             api = LocalApi(stack.template.functions, stack.runtime, args.port, args.host, pages=openapi.pages(),
@@ -112,6 +112,31 @@ def invoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def schedule(args: argparse.Namespace) -> int:
+    """Fire a function's schedule now. With `make dev` running, its queue pollers deliver what the function
+    enqueued; without, this command delivers it itself until the queues are empty."""
+    known = load(Path(args.template)).functions
+    spec = known.get(args.function)
+    if spec is None or not spec.schedules:
+        scheduled = ", ".join(sorted(name for name, s in known.items() if s.schedules))
+        raise SystemExit(f"error: {args.function!r} has no Schedule event in {args.template}; scheduled: {scheduled}")
+    from local.schedules import scheduled_event
+
+    with _stack(args, dynamodb_endpoint=args.dynamodb_endpoint, aws_endpoint=args.aws_endpoint) as stack:
+        assert stack.runtime is not None
+        try:
+            result = stack.runtime.invoke(args.function, scheduled_event(args.function, spec.schedules[0]))
+        except InvocationError as exc:
+            print(json.dumps({"errorMessage": str(exc), "errorType": exc.detail.get("errorType", "Runtime.Error")}))
+            return 1
+        print(json.dumps(result, indent=2))
+        if not stack.attached:
+            say("no `make dev` running: delivering the queues here until they are empty")
+            for poller in stack.start_queues():
+                poller.drain()
+    return 0
+
+
 def write_openapi(args: argparse.Namespace) -> int:
     openapi.DOCUMENT.write_text(openapi.document())
     say(f"wrote {openapi.DOCUMENT.name}")
@@ -148,6 +173,9 @@ def main(argv: list[str] | None = None) -> int:
     serve_cmd.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     serve_cmd.add_argument("--reset", action="store_true", default=_truthy(os.environ.get("RESET")),
                            help="wipe the local DynamoDB data in use first (also RESET=1)")  # fmt: skip
+    serve_cmd.add_argument("--no-schedules", dest="schedules", action="store_false",
+                           default=_truthy(os.environ.get("SCHEDULES", "1")),
+                           help="don't fire the template's rate() schedules (also SCHEDULES=0)")  # fmt: skip
     _sam_options(serve_cmd)
     serve_cmd.set_defaults(run=serve)
     invoke_cmd = commands.add_parser("invoke", help="invoke one function with an event, as `sam local invoke`")
@@ -159,6 +187,12 @@ def main(argv: list[str] | None = None) -> int:
     invoke_cmd.add_argument("--aws-endpoint", default=os.environ.get("AWS_LOCAL_ENDPOINT"),
                             help="this moto server (SSM, KMS, SQS, SNS), not the stack's or a new one")  # fmt: skip
     invoke_cmd.set_defaults(run=invoke)
+    schedule_cmd = commands.add_parser("schedule", help="fire a function's Schedule event now (EventBridge's event)")
+    schedule_cmd.add_argument("function", help="logical id in template.yaml, e.g. DispatchNotificationsFunction")
+    schedule_cmd.add_argument("--dynamodb-endpoint", default=os.environ.get("DYNAMODB_ENDPOINT"))
+    schedule_cmd.add_argument("--aws-endpoint", default=os.environ.get("AWS_LOCAL_ENDPOINT"))
+    _sam_options(schedule_cmd)
+    schedule_cmd.set_defaults(run=schedule)
     openapi_cmd = commands.add_parser("openapi", help="write openapi.json, merged from every function's resolver")
     openapi_cmd.set_defaults(run=write_openapi)
     menu_cmd = commands.add_parser("trending-menu", help="write the layer's built-in trending language menu")

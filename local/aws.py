@@ -8,6 +8,7 @@ can no longer be decrypted and their accounts are asked to bind again (as after 
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from typing import Any
@@ -16,7 +17,7 @@ import boto3
 
 from local import processes
 from local.dynamodb import free_port
-from local.template import Template
+from local.template import ROOT, Template, queue_arn
 
 # Lets botocore in the functions (and here) find each service on the moto server.
 SERVICES = ("ssm", "kms", "sqs", "sns")
@@ -45,10 +46,10 @@ class MotoServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 30.0) -> MotoServer:
-        command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)]
+        command = [sys.executable, "-m", "local.moto_server", "-H", "127.0.0.1", "-p", str(self.port)]
         ready = self.client("ssm").describe_parameters
         self.process = processes.start(
-            command, lambda: ready(MaxResults=1), f"moto server on port {self.port}", timeout
+            command, lambda: ready(MaxResults=1), f"moto server on port {self.port}", timeout, cwd=ROOT
         )
         return self
 
@@ -88,4 +89,31 @@ def provision(endpoint: str, template: Template, secure_strings: dict[str, str])
     for name, value in secure_strings.items():
         ssm.put_parameter(Name=name, Type="SecureString", Value=value, Overwrite=True)
         made.append(name)
+    made += provision_queues(endpoint, template)
+    sns = client_for(endpoint, "sns")
+    for logical in template.resources_of("AWS::SNS::Topic"):
+        sns.create_topic(Name=logical)  # idempotent
+        made.append(f"topic {logical}")
+    return made
+
+
+QUEUE_ATTRIBUTES = ("VisibilityTimeout", "MessageRetentionPeriod", "DelaySeconds", "ReceiveMessageWaitTimeSeconds")
+
+
+def provision_queues(endpoint: str, template: Template) -> list[str]:
+    """Every AWS::SQS::Queue, named after its logical id, with its timeouts and RedrivePolicy (dead-letter queues
+    first, so the policy can name them). moto moves a message received maxReceiveCount times to the DLQ."""
+    sqs = client_for(endpoint, "sqs")
+    queues = template.resources_of("AWS::SQS::Queue")
+    made = []
+    for logical, props in sorted(queues.items(), key=lambda item: "RedrivePolicy" in item[1]):
+        attributes = {key: str(props[key]) for key in QUEUE_ATTRIBUTES if key in props}
+        redrive = props.get("RedrivePolicy")
+        if redrive:
+            target = redrive["deadLetterTargetArn"]
+            dlq = target["Fn::GetAtt"][0] if isinstance(target, dict) else str(target).rsplit(":", 1)[-1]
+            policy = {"deadLetterTargetArn": queue_arn(dlq), "maxReceiveCount": int(redrive["maxReceiveCount"])}
+            attributes["RedrivePolicy"] = json.dumps(policy)
+        sqs.create_queue(QueueName=logical, Attributes=attributes)
+        made.append(f"queue {logical}")
     return made

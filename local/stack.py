@@ -97,6 +97,8 @@ class Stack:
         env_vars: Path | None = None,
         concurrency: int = DEFAULT_CONCURRENCY,
         state_dir: Path = STATE_DIR,
+        deliver_queues: bool = False,
+        schedules: bool = False,
     ) -> None:
         """`environment` is set in every function after the stack's own settings; the env-vars file's values
         come last, as in `sam local`. `parameters` override the template's; `function_log` takes what
@@ -125,6 +127,11 @@ class Stack:
         self.runtime: Runtime | None = None
         self.owns_state = False
         self.github_unreachable = threading.Event()
+        self.deliver_queues = deliver_queues  # SQS event sources: poll the queues and invoke their functions
+        self.schedules = schedules  # fire every rate() schedule of the template on its rate
+        self.pollers: list[Any] = []
+        self.scheduler: Any = None
+        self.attached = False
 
     @property
     def running_file(self) -> Path:
@@ -133,6 +140,7 @@ class Stack:
     def start(self) -> Stack:
         wanted = self.attach and self.dynamodb_endpoint is None and not self.reset
         attached = self._attach() if wanted else None
+        self.attached = bool(attached)
         if attached:
             say(f"using the running stack's DynamoDB Local at {attached['dynamodb']}")
             self.dynamodb_endpoint = attached["dynamodb"]
@@ -165,7 +173,27 @@ class Stack:
         self.runtime = Runtime(self.template.functions, overrides, self.function_log, per_function, self.concurrency)
         if self.fakes is None:
             self._probe_github()
+        if self.deliver_queues:
+            self.start_queues()
+        if self.schedules:
+            from local.schedules import Scheduler
+
+            self.scheduler = Scheduler(self.template.functions, self.runtime.invoke, say).start()
         return self
+
+    def start_queues(self, visibility_timeout: int | None = None) -> list[Any]:
+        """Deliver every SQS event source's queue (on moto) to its function, as Lambda's pollers do."""
+        from local.queues import pollers_for
+
+        if self.aws_endpoint is None or self.runtime is None or self.pollers:
+            return self.pollers
+        self.pollers = pollers_for(
+            self.template.functions, self.aws_endpoint, self.runtime, visibility_timeout=visibility_timeout, log=say
+        )
+        for poller in self.pollers:
+            poller.start()
+            say(f"  queue {poller.source.queue:30} -> {poller.function} (batches of {poller.source.batch_size})")
+        return self.pollers
 
     def data_folder(self) -> Path:
         """The DynamoDB data folder this stack uses (offline and online apart), wiped first with `reset`."""
@@ -256,6 +284,10 @@ class Stack:
         self.owns_state = True
 
     def stop(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.stop()
+        for poller in self.pollers:
+            poller.stop()
         if self.runtime is not None:
             self.runtime.stop()
         if self.fakes is not None and self.owns_fakes:

@@ -59,6 +59,16 @@ class FunctionSpec:
     environment: dict[str, str]
     routes: list[Route] = field(default_factory=list)
     schedules: list[str] = field(default_factory=list)
+    queues: list[QueueSource] = field(default_factory=list)  # SQS event sources
+
+
+@dataclass(frozen=True)
+class QueueSource:
+    """An SQS event source: the queue's logical id (its local name) and how many messages one event holds."""
+
+    queue: str
+    batch_size: int = 10
+    report_failures: bool = False
 
 
 @dataclass(frozen=True)
@@ -112,6 +122,20 @@ def _route(method: str, path: str) -> Route:
 
 
 NO_VALUE = "AWS::NoValue"
+ACCOUNT = "123456789012"
+
+
+def queue_url(name: str) -> str:
+    """What `!Ref` of a queue gives locally; moto finds a queue by the URL's last segment, whatever its host."""
+    return f"https://sqs.us-east-1.amazonaws.com/{ACCOUNT}/{name}"
+
+
+def queue_arn(name: str) -> str:
+    return f"arn:aws:sqs:us-east-1:{ACCOUNT}:{name}"
+
+
+def topic_arn(name: str) -> str:
+    return f"arn:aws:sns:us-east-1:{ACCOUNT}:{name}"
 
 
 def _condition(value: Any, refs: dict[str, str], conditions: dict[str, Any]) -> bool:
@@ -151,8 +175,17 @@ def _resolve(value: Any, refs: dict[str, str], conditions: dict[str, Any]) -> st
         return _join(value["Fn::Join"], refs, conditions)
     if isinstance(value, dict) and "Fn::GetAtt" in value:
         logical, attribute = value["Fn::GetAtt"]
-        return f"arn:aws:local:::{logical}/{attribute}"
+        return refs.get(f"{logical}.{attribute}", f"arn:aws:local:::{logical}/{attribute}")
+    if isinstance(value, dict) and "Fn::Join" in value:
+        return _join(value["Fn::Join"], refs, conditions)
     return str(value)
+
+
+def _join(arguments: list[Any], refs: dict[str, str], conditions: dict[str, Any]) -> str:
+    separator, items = arguments
+    if isinstance(items, dict):  # a CommaDelimitedList parameter: kept as written, comma-separated
+        return _resolve(items, refs, conditions)
+    return str(separator).join(_resolve(item, refs, conditions) for item in items)
 
 
 def _environment(variables: dict[str, Any], refs: dict[str, str], conditions: dict[str, Any]) -> dict[str, str]:
@@ -203,6 +236,11 @@ def load(path: Path = TEMPLATE, overrides: dict[str, str] | None = None) -> Temp
     parameters.update(overrides or {})
     tables = {n: r["Properties"] for n, r in resources.items() if r["Type"] == "AWS::DynamoDB::Table"}
     keys = {n: Template.key_alias(n) for n, r in resources.items() if r["Type"] == "AWS::KMS::Key"}
+    # Queues and topics are named after their logical id on the local moto server.
+    for name in (n for n, r in resources.items() if r["Type"] == "AWS::SQS::Queue"):
+        keys.update({name: queue_url(name), f"{name}.QueueName": name, f"{name}.Arn": queue_arn(name)})
+    for name in (n for n, r in resources.items() if r["Type"] == "AWS::SNS::Topic"):
+        keys.update({name: topic_arn(name), f"{name}.TopicName": name})
     refs = {
         **parameters,
         **{name: name for name in tables},
@@ -243,5 +281,15 @@ def load(path: Path = TEMPLATE, overrides: dict[str, str] | None = None) -> Temp
                 spec.routes.append(_route(event["Properties"]["Method"], event["Properties"]["Path"]))
             elif event["Type"] == "Schedule":
                 spec.schedules.append(_resolve(event["Properties"]["Schedule"], refs, conditions))
+            elif event["Type"] == "SQS":
+                queue = event["Properties"]["Queue"]
+                logical = queue["Fn::GetAtt"][0] if isinstance(queue, dict) and "Fn::GetAtt" in queue else str(queue)
+                spec.queues.append(
+                    QueueSource(
+                        logical,
+                        int(event["Properties"].get("BatchSize", 10)),
+                        "ReportBatchItemFailures" in event["Properties"].get("FunctionResponseTypes", []),
+                    )
+                )
         functions[name] = spec
     return Template(parameters, functions, tables, _cors(resources, refs, conditions), resources=resources, ssm=ssm)

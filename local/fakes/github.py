@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import json
 import os
@@ -11,6 +12,8 @@ import sys
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -341,6 +344,12 @@ class GitHubFake(LoopbackFake):
         self._replies = {name: self.recorded(name) for name in NAMED}
         self.server = FixtureHTTPServer()
         self.rejected_tokens = {REJECTED_TOKEN}
+        # Notifications per token (set by tests and benchmarks; a token without its own list gets the
+        # recording), the latest release per "owner/name" (None: the repository has none; absent: a generated
+        # one), and the rate limit each token spent: a 304 spends none, as on GitHub.
+        self.notifications: dict[str, list[dict[str, Any]]] = {}
+        self.releases: dict[str, dict[str, Any] | None] = {}
+        self.rate_spent: dict[str, int] = {}
         self._routes()
 
     # -- where it listens, what it saw -----------------------------------------------------------------------
@@ -362,6 +371,7 @@ class GitHubFake(LoopbackFake):
         with `revoke`; keep the fixtures."""
         self.server.clear()
         self.rejected_tokens = {REJECTED_TOKEN}
+        self.notifications, self.releases, self.rate_spent = {}, {}, {}
 
     def revoke(self, token: str) -> None:
         """From now on GitHub answers 401 for this token (a user revoked it)."""
@@ -392,6 +402,7 @@ class GitHubFake(LoopbackFake):
                 lambda r: self._replay(r, "received_events", paged=True),
             ),
             (r"/api/repos/[^/]+/[^/]+$", lambda r: self._replay(r, "repository")),
+            (r"/api/repos/(?P<owner>[^/]+)/(?P<name>[^/]+)/releases/latest$", self._latest_release),
             (r"/api/repos/[^/]+/[^/]+/readme(/.*)?$", self._readme),
             (r"/api/search/repositories$", self._search_repositories),
             (r"/api/notifications$", self._notifications),
@@ -468,7 +479,44 @@ class GitHubFake(LoopbackFake):
                 "Requires authentication",
                 "https://docs.github.com/rest/activity/notifications#list-notifications-for-the-authenticated-user",
             )
-        return self._replay(request, "notifications", paged=True)
+        token = request.headers["Authorization"].split()[-1]
+        if token not in self.notifications:
+            return self._replay(request, "notifications", paged=True)
+        items = sorted(self.notifications[token], key=lambda item: str(item.get("updated_at")), reverse=True)
+        body = _body_bytes(items)
+        newest = max((str(item.get("updated_at")) for item in items), default="2018-02-04T11:39:55Z")
+        return self._conditional(request, token, body, _http_date(newest), {"X-Poll-Interval": "60"})
+
+    def _conditional(
+        self, request: Request, token: str | None, body: bytes, last_modified: str | None, extra: dict[str, str]
+    ) -> Response:
+        """200 with ETag (and Last-Modified), or 304 when the client's validators still hold (free of rate limit)."""
+        etag = 'W/"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+        headers = {"ETag": etag, **extra}
+        if last_modified:
+            headers["Last-Modified"] = last_modified
+        since = request.headers.get("If-Modified-Since")
+        unchanged = _etag_matches(request.headers.get("If-None-Match"), etag) or (
+            since is not None and last_modified is not None and _epoch(since) >= _epoch(last_modified)
+        )
+        if unchanged:
+            return Response(b"", status=304, headers=headers)
+        key = token or "anonymous"
+        self.rate_spent[key] = self.rate_spent.get(key, 0) + 1
+        headers.update({"X-RateLimit-Limit": "5000", "X-RateLimit-Remaining": str(max(0, 5000 - self.rate_spent[key]))})
+        return Response(body, status=200, headers=headers, content_type=JSON_TYPE)
+
+    def _latest_release(self, request: Request) -> Response:
+        """A repository's latest release: the one a test set in `releases`, else one generated from its name."""
+        match = re.search(r"/repos/(?P<owner>[^/]+)/(?P<name>[^/]+)/releases/latest$", request.path)
+        assert match is not None
+        repo = f"{match['owner']}/{match['name']}"
+        release = self.releases.get(repo, _generated_release(repo))
+        if release is None:
+            return not_found()
+        authorization = request.headers.get("Authorization")
+        return self._conditional(request, authorization.split()[-1] if authorization else None,
+                                 _body_bytes(release), None, {})  # fmt: skip
 
     def _thread(self, request: Request) -> Response:
         """PATCH marks a thread read (205, no body) when it is one of the recorded notifications; else 404."""
@@ -523,6 +571,34 @@ class GitHubFake(LoopbackFake):
             status=200,
             headers={"Content-Type": HTML_TYPE, "Cache-Control": "max-age=0, private, must-revalidate"},
         )
+
+
+def _http_date(iso: str) -> str:
+    moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    return format_datetime(moment.astimezone(UTC), usegmt=True)
+
+
+def _epoch(http_date: str) -> float:
+    try:
+        return parsedate_to_datetime(http_date).timestamp()
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def _generated_release(repo: str) -> dict[str, Any]:
+    """A plausible latest release (GitHub's fields the service reads), stable per repository."""
+    number = int(hashlib.sha256(repo.lower().encode()).hexdigest()[:8], 16)
+    owner = repo.split("/", 1)[0]
+    return {
+        "id": 1_000_000 + number % 1_000_000,
+        "tag_name": "v1.0.0",
+        "name": "v1.0.0",
+        "draft": False,
+        "prerelease": False,
+        "html_url": f"https://github.com/{repo}/releases/tag/v1.0.0",
+        "published_at": "2026-11-20T08:00:00Z",
+        "author": {"login": owner},
+    }
 
 
 def _path_language(request: Request, pattern: str) -> str:

@@ -52,6 +52,10 @@ class Settings:
     wechat_api_url: str = "https://api.weixin.qq.com"
     wechat_app_id: str = ""
     wechat_secret_parameter: str = ""  # SSM SecureString name of the mini-program's AppSecret
+    # notifications pipeline
+    wechat_page: str = "pages/notifications/index"  # the mini-program page a subscribe message opens
+    notifications_queue_url: str = ""  # the SQS queue between the dispatcher and the worker
+    notifications_window: int = 300  # seconds between two polls of one subscription (the schedule's rate)
 
 
 @lru_cache(maxsize=1)
@@ -77,4 +81,7 @@ def get_settings() -> Settings:
         wechat_api_url=_url("WECHAT_API_URL", "https://api.weixin.qq.com"),
         wechat_app_id=os.environ.get("WECHAT_APP_ID", ""),
         wechat_secret_parameter=os.environ.get("WECHAT_SECRET_PARAMETER", ""),
+        wechat_page=os.environ.get("WECHAT_PAGE", "pages/notifications/index"),
+        notifications_queue_url=os.environ.get("NOTIFICATIONS_QUEUE_URL", ""),
+        notifications_window=int(_number("NOTIFICATIONS_WINDOW_SECONDS", 300, minimum=60)),
     )

@@ -50,6 +50,7 @@ class NotificationItem(Model):
     class Meta:
         table_name = get_settings().notifications_table
         region = os.environ.get("AWS_REGION", "us-east-1")
+        max_pool_connections = 20  # the dispatcher pages 16 shards at once
 
     accountId = UnicodeAttribute(hash_key=True)  # or REPO#<owner/name> for a watched repository
     sk = UnicodeAttribute(range_key=True)
@@ -77,6 +78,12 @@ class NotificationItem(Model):
     # delivery
     sentAt = NumberAttribute(null=True)
     expiresAt = TTLAttribute(null=True)
+    # pipeline: the WeChat access token shared by every worker (WECHAT#ACCESS_TOKEN / TOKEN) and its refresh lock
+    accessToken = UnicodeAttribute(null=True)
+    tokenExpiresAt = NumberAttribute(null=True)
+    lockedUntil = NumberAttribute(null=True)
+    # pipeline: a watched repository's last release (for the fan-out message)
+    releaseTag = UnicodeAttribute(null=True)
 
     due = DueIndex()
     by_repo = RepoIndex()

@@ -6,8 +6,9 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.exceptions import DeleteError, PutError, UpdateError
 
 from wegit.notifications.models import DELIVERY, GRANT, REPO, SHARDS, SUBSCRIPTION, WATCH, NotificationItem
 
@@ -210,3 +211,122 @@ def delete_account(account_id: str) -> int:
             batch.delete(item)
             deleted += 1
     return deleted
+
+
+# -- pipeline: what the dispatcher and the worker read and write --------------------------------------------
+
+
+def item_at(partition: str, sort_key: str) -> NotificationItem | None:
+    try:
+        return NotificationItem.get(partition, sort_key, consistent_read=True)
+    except NotificationItem.DoesNotExist:
+        return None
+
+
+def as_subscription(item: NotificationItem) -> Subscription:
+    return _subscription(item)
+
+
+def lease(partition: str, sort_key: str, now: int, until: int) -> bool:
+    """Move a due item's dueAt to `until` (the dispatcher enqueued it), unless it left the due index or another
+    run leased it already; False then."""
+    try:
+        NotificationItem(partition, sort_key).update(
+            actions=[NotificationItem.dueAt.set(until)], condition=NotificationItem.dueAt <= now
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def _updated_if_present(item: NotificationItem, actions: list[Any]) -> bool:
+    """Update an item that must still exist (a deleted subscription is never brought back); False if gone."""
+    try:
+        item.update(actions=actions, condition=NotificationItem.sk.exists())
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def save_cursor(
+    account_id: str,
+    sub_id: str,
+    *,
+    due_at: int,
+    etag: str | None,
+    last_modified: str | None,
+    poll_interval: int | None,
+    seen_until: str | None = None,
+    last_release_id: int | None = None,
+    pending: int | None = None,
+    pending_title: str | None = None,
+) -> bool:
+    """Write what was delivered (or is pending) and GitHub's validators; the next poll is due at `due_at`."""
+    item = NotificationItem(account_id, SUBSCRIPTION + sub_id)
+    actions: list[Any] = []
+    if due_at:
+        actions.append(NotificationItem.dueAt.set(due_at))
+    texts = (
+        (NotificationItem.etag, etag),
+        (NotificationItem.lastModified, last_modified),
+        (NotificationItem.seenUntil, seen_until),
+    )
+    actions += [attribute.set(value) for attribute, value in texts if value is not None]
+    numbers = ((NotificationItem.pollInterval, poll_interval), (NotificationItem.lastReleaseId, last_release_id))
+    actions += [attribute.set(number) for attribute, number in numbers if number is not None]
+    if pending is not None:
+        actions.append(NotificationItem.pending.set(pending))
+        actions.append(
+            NotificationItem.pendingTitle.set(pending_title)
+            if pending_title
+            else NotificationItem.pendingTitle.remove()
+        )
+    return _updated_if_present(item, actions) if actions else True
+
+
+def pause(account_id: str, sub_id: str, reason: str) -> bool:
+    """Stop polling a subscription (out of the due index) and say why; the user resumes it by subscribing."""
+    return _updated_if_present(
+        NotificationItem(account_id, SUBSCRIPTION + sub_id),
+        [
+            NotificationItem.paused.set(True),
+            NotificationItem.pausedReason.set(reason),
+            NotificationItem.shard.remove(),
+            NotificationItem.dueAt.remove(),
+        ],
+    )
+
+
+def release_delivery(account_id: str, sub_id: str, item_key: str) -> None:
+    """Give a claimed delivery back: the send was refused or failed before WeChat accepted it."""
+    NotificationItem(account_id, f"{DELIVERY}{sub_id}#{item_key}").delete()
+
+
+def delivered(account_id: str, sub_id: str, item_key: str) -> bool:
+    return item_at(account_id, f"{DELIVERY}{sub_id}#{item_key}") is not None
+
+
+def save_watch(
+    repo: str, *, due_at: int, etag: str | None, release_id: int | None = None, release_tag: str | None = None
+) -> bool:
+    actions: list[Any] = [NotificationItem.dueAt.set(due_at)]
+    if etag:
+        actions.append(NotificationItem.etag.set(etag))
+    if release_id is not None:
+        actions.append(NotificationItem.lastReleaseId.set(release_id))
+    if release_tag:
+        actions.append(NotificationItem.releaseTag.set(release_tag))
+    return _updated_if_present(NotificationItem(REPO + repo.lower(), WATCH), actions)
+
+
+def unwatched(repo: str) -> None:
+    """No one watches the repository any more: it leaves the due index (and the table)."""
+    try:
+        NotificationItem(REPO + repo.lower(), WATCH).delete(condition=NotificationItem.remaining <= 0)
+    except DeleteError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise

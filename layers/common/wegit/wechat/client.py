@@ -104,3 +104,49 @@ def code_to_session(code: str, *, requests_session: requests.Session) -> Login:
         raise UpstreamBadResponse("WeChat answered the login without an openid")
     unionid = body.get("unionid")
     return Login(openid, unionid if isinstance(unionid, str) and unionid else None)
+
+
+# -- server calls of the notifications: access tokens and subscribe messages ------------------------------------
+
+ACCESS_TOKEN_INVALID = 40001
+ACCESS_TOKEN_EXPIRED = 42001
+NO_GRANT = 43101
+TOKEN_ERRORS = frozenset({ACCESS_TOKEN_INVALID, ACCESS_TOKEN_EXPIRED})
+
+
+@dataclass(frozen=True)
+class AccessToken:
+    value: str
+    expires_in: int
+
+
+@require_requests_session
+def stable_token(*, force_refresh: bool = False, requests_session: requests.Session) -> AccessToken:
+    """`cgi-bin/stable_token`: the app's access token (the same one until it nears expiry, unless forced)."""
+    app_id, secret = app_credentials()
+    body = {"grant_type": "client_credential", "appid": app_id, "secret": secret, "force_refresh": force_refresh}
+    try:
+        response = requests_session.post(get_settings().wechat_api_url + "/cgi-bin/stable_token", json=body)
+    except WeGitError as exc:
+        raise UpstreamBusy("WeChat is unavailable: try again shortly", retry_after=5) from exc
+    answer = _body(response)
+    code_ = errcode(answer)
+    if code_:
+        logger.error("WeChat refused an access token", extra={"errcode": code_})
+        raise WeChatError(code_)
+    token, expires_in = answer.get("access_token"), answer.get("expires_in")
+    if not isinstance(token, str) or not token or not isinstance(expires_in, int):
+        raise UpstreamBadResponse("WeChat answered an access token without access_token/expires_in")
+    return AccessToken(token, expires_in)
+
+
+@require_requests_session
+def send_subscribe_message(access_token: str, message: dict[str, Any], *, requests_session: requests.Session) -> int:
+    """`cgi-bin/message/subscribe/send`: WeChat's errcode (0 = accepted). The token travels in the query, which
+    the session's log hook redacts."""
+    response = requests_session.post(
+        get_settings().wechat_api_url + "/cgi-bin/message/subscribe/send",
+        params={"access_token": access_token},
+        json=message,
+    )
+    return errcode(_body(response))

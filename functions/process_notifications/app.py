@@ -1,0 +1,33 @@
+"""SQS: poll GitHub for each due subscription or watched repository and send WeChat subscribe messages.
+A failed message is reported alone (ReportBatchItemFailures): it returns to the queue, the others do not."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from wegit.notifications import pipeline
+from wegit.observability import logger, metrics
+
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def record_handler(record: SQSRecord) -> str:
+    outcome = pipeline.handle(json.loads(record.body))
+    logger.debug("message handled", extra={"messageId": record.message_id, "outcome": outcome})
+    return outcome
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
+    try:
+        return process_partial_response(
+            event=event, record_handler=record_handler, processor=processor, context=context
+        )
+    finally:
+        pipeline.flush_counts()

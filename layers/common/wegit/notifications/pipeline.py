@@ -1,0 +1,317 @@
+"""The notifications pipeline: a dispatcher on a schedule enqueues what is due, a worker on the queue polls GitHub
+and sends WeChat subscribe messages.
+
+Dispatcher: pages through the `due` index shard by shard (16 shards in parallel, a page at a time, never all in
+memory), sends one SQS message per due item in batches of 10, then leases each item (dueAt moves one window on,
+so the next run does not enqueue it again while its message is in flight). It stops when the invocation's time
+is nearly up: what it did not reach is still due and the next run starts with it (oldest first).
+
+Worker, per message:
+- a notifications subscription: one conditional GitHub request with the user's bound token (304: nothing to do,
+  no rate limit spent); the items newer than the cursor and those pending for a grant become ONE message;
+- a watched repository: one conditional request for its latest release, however many users watch it; a new
+  release is fanned out as one queue message per subscriber (batches of 10);
+- a release for one subscriber: one message.
+
+Never twice: before the send, a delivery record keyed by the subscription and the newest item it reports is
+put conditionally (`store.record_delivery`). A redelivered SQS message, or the next poll after a crash between
+the send and the cursor write, finds the same newest item, so the same key, so the claim fails and nothing is
+sent; only the cursor is written. A claim is given back when WeChat did not take the message (no grant,
+refused, unreachable) so a retry can send it; after a read timeout, when WeChat may have taken it, the claim
+stays: at most once rather than twice."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from functools import lru_cache
+from itertools import islice
+from typing import Any
+
+from wegit.accounts import crypto
+from wegit.accounts import store as accounts
+from wegit.errors import BadCredentials, UpstreamTimeout
+from wegit.github import credentials
+from wegit.notifications import access_token, compose, sources, store
+from wegit.notifications.models import REPO, SUBSCRIPTION, NotificationItem
+from wegit.observability import logger, metrics
+from wegit.settings import SettingsError, get_settings
+from wegit.wechat import client as wechat
+
+BATCH = 10  # SQS SendMessageBatch's most
+DISPATCH_THREADS = 16  # one per shard
+DISPATCH_MARGIN_MS = 20_000  # the dispatcher stops this long before its timeout
+PAGE_SIZE = 500
+counts: Counter[str] = Counter()
+
+
+@lru_cache(maxsize=1)
+def _sqs() -> Any:
+    import boto3
+
+    return boto3.client("sqs")
+
+
+def queue_url() -> str:
+    url = get_settings().notifications_queue_url
+    if not url:
+        raise SettingsError("NOTIFICATIONS_QUEUE_URL must name the notifications queue")
+    return url
+
+
+def _now() -> int:
+    return int(time.time())
+
+
+def _iso(epoch: int) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _chunks(items: Iterator[Any], size: int = BATCH) -> Iterator[list[Any]]:
+    while chunk := list(islice(items, size)):
+        yield chunk
+
+
+def enqueue(bodies: Sequence[dict[str, Any]]) -> list[int]:
+    """Send up to 10 messages in one SendMessageBatch; the indexes of those SQS took."""
+    answer = _sqs().send_message_batch(
+        QueueUrl=queue_url(),
+        Entries=[{"Id": str(index), "MessageBody": json.dumps(body)} for index, body in enumerate(bodies)],
+    )
+    for failed in answer.get("Failed", []):
+        logger.warning("SQS refused a message", extra={"code": failed.get("Code"), "sender": failed.get("SenderFault")})
+    return [int(entry["Id"]) for entry in answer.get("Successful", [])]
+
+
+def flush_counts() -> None:
+    """The run's counts as metrics (one value per name per invocation), for the dashboard."""
+    if metrics.namespace:
+        for name, value in counts.items():
+            metrics.add_metric(name=name, unit="Count", value=value)
+    counts.clear()
+
+
+# -- dispatcher ---------------------------------------------------------------------------------------------
+
+
+def dispatch(remaining_ms: Callable[[], int], now: int | None = None) -> dict[str, int]:
+    """Enqueue everything due (or as much as the time allows); how many were enqueued, leased and left."""
+    now = now or _now()
+    started = time.monotonic()
+    until = now + get_settings().notifications_window
+    with ThreadPoolExecutor(DISPATCH_THREADS, thread_name_prefix="dispatch") as pool:
+        results = list(pool.map(lambda shard: _dispatch_shard(shard, now, until, remaining_ms), store.shards()))
+    total = {
+        "enqueued": sum(r["enqueued"] for r in results),
+        "leased": sum(r["leased"] for r in results),
+        "shardsUnfinished": sum(r["unfinished"] for r in results),
+    }
+    counts["NotificationsDispatched"] += total["enqueued"]
+    logger.info(
+        "dispatch finished", extra={**total, "seconds": round(time.monotonic() - started, 2), "shards": len(results)}
+    )
+    return total
+
+
+def _dispatch_shard(shard: str, now: int, until: int, remaining_ms: Callable[[], int]) -> dict[str, int]:
+    enqueued = leased = 0
+    for batch in _chunks(store.due(shard, now, page_size=PAGE_SIZE)):
+        if remaining_ms() < DISPATCH_MARGIN_MS:
+            logger.warning("dispatch out of time: the rest stays due for the next run", extra={"shard": shard})
+            return {"enqueued": enqueued, "leased": leased, "unfinished": 1}
+        taken = enqueue([{"pk": pk, "sk": sk} for pk, sk in batch])
+        enqueued += len(taken)
+        leased += sum(store.lease(batch[index][0], batch[index][1], now, until) for index in taken)
+        if enqueued % 5000 < BATCH:
+            logger.info("dispatch progress", extra={"shard": shard, "enqueued": enqueued})
+    return {"enqueued": enqueued, "leased": leased, "unfinished": 0}
+
+
+# -- worker -------------------------------------------------------------------------------------------------
+
+
+def handle(body: dict[str, Any]) -> str:
+    """One queue message; what happened (for logs and tests). Raises to return the message to the queue."""
+    partition, sort_key = str(body["pk"]), str(body["sk"])
+    if "release" in body:
+        return deliver_release(partition, sort_key, body["release"])
+    if partition.startswith(REPO):
+        return poll_repository(partition, sort_key)
+    return poll_notifications(partition, sort_key)
+
+
+def _send(message: dict[str, Any]) -> int:
+    """Send with the shared access token; refused as invalid or expired, refresh it once and retry once."""
+    token = access_token.access_token()
+    code = wechat.send_subscribe_message(token, message)
+    if code in wechat.TOKEN_ERRORS:
+        logger.info("WeChat refused the access token; refreshing it once", extra={"errcode": code})
+        code = wechat.send_subscribe_message(access_token.access_token(stale=token), message)
+    return code
+
+
+def deliver(account_id: str, sub_id: str, key: str, message: dict[str, Any]) -> str:
+    """Send one message at most once: "sent", "duplicate" (claimed before) or "no-grant"."""
+    now = _now()
+    if not store.record_delivery(account_id, sub_id, key, now):
+        counts["WeChatMessagesDuplicate"] += 1
+        logger.info("delivery claimed before: not sent again", extra={"subscription": sub_id})
+        return "duplicate"
+    template = message["template_id"]
+    if not store.take_grant(account_id, template):
+        store.release_delivery(account_id, sub_id, key)
+        counts["WeChatMessagesNoGrant"] += 1
+        return "no-grant"
+    try:
+        code = _send(message)
+    except UpstreamTimeout:
+        counts["WeChatMessagesUnknown"] += 1
+        logger.warning(
+            "WeChat did not answer the send in time: kept as sent, never repeated", extra={"subscription": sub_id}
+        )
+        return "sent"
+    except Exception:
+        store.release_delivery(account_id, sub_id, key)
+        store.add_grants(account_id, template, 1)
+        raise
+    if code == 0:
+        counts["WeChatMessagesSent"] += 1
+        return "sent"
+    store.release_delivery(account_id, sub_id, key)
+    if code == wechat.NO_GRANT:
+        store.clear_grants(account_id, template)  # WeChat knows better: the user has none left
+        counts["WeChatMessagesNoGrant"] += 1
+        return "no-grant"
+    store.add_grants(account_id, template, 1)
+    counts["WeChatMessagesRefused"] += 1
+    raise wechat.WeChatError(code)
+
+
+def poll_notifications(account_id: str, sort_key: str) -> str:
+    item = store.item_at(account_id, sort_key)
+    if item is None or item.paused or item.kind != "notifications":
+        return "gone"
+    sub = store.as_subscription(item)
+    account = accounts.get_account(account_id)
+    if account is None:
+        return "gone"
+    answer = _poll_github(account, sub)
+    if answer is None:
+        return "paused"
+    now = _now()
+    counts["GitHubNotModified" if answer.not_modified else "GitHubPolled"] += 1
+    cursor: dict[str, Any] = {
+        "due_at": now + max(get_settings().notifications_window, answer.poll_interval or 0),
+        "etag": answer.etag,
+        "last_modified": answer.last_modified,
+        "poll_interval": answer.poll_interval,
+    }
+    if answer.not_modified and not sub.pending and (answer.poll_interval or 0) <= get_settings().notifications_window:
+        return "unchanged"  # nothing to write: the dispatcher's lease already moved dueAt one window on
+    seen_until = sub.seen_until or _iso(sub.created_at)
+    raw = answer.body or []
+    items = [compose.notification_item(entry) for entry in raw]
+    new = [entry for entry in items if entry.updated_at > seen_until]
+    if not new and not sub.pending:
+        store.save_cursor(account_id, sub.id, **cursor)
+        return "unchanged"
+    newest = max((entry.updated_at for entry in new), default=seen_until)
+    message = compose.notification_message(account.openid, sub.id, new, sub.pending, sub.pending_title)
+    outcome = deliver(account_id, sub.id, newest, message)
+    if outcome == "no-grant":
+        title = max(new, key=lambda entry: entry.updated_at).repo if new else sub.pending_title
+        store.save_cursor(
+            account_id, sub.id, seen_until=newest, pending=sub.pending + len(new), pending_title=title, **cursor
+        )
+    else:
+        store.save_cursor(account_id, sub.id, seen_until=newest, pending=0, **cursor)
+    return outcome
+
+
+def _poll_github(account: accounts.Account, sub: store.Subscription) -> sources.Answer | None:
+    """The user's notifications if they changed; None when the subscription had to be paused (no valid token)."""
+    if not account.github_token or account.github_bound_at is None or not account.github_token_valid:
+        store.pause(account.account_id, sub.id, "no valid GitHub token is bound: bind one and subscribe again")
+        return None
+    token = crypto.decrypt(account.account_id, account.github_token)
+    try:
+        return sources.notifications(token, sub.include_all, sub.etag, sub.last_modified)
+    except BadCredentials:
+        store.pause(account.account_id, sub.id, "GitHub rejected the bound token: bind it again and subscribe again")
+        accounts.mark_invalid(account.account_id, account.github_bound_at)
+        logger.warning("GitHub rejected a bound token: subscription paused, binding marked invalid")
+        return None
+
+
+def poll_repository(partition: str, sort_key: str) -> str:
+    item = store.item_at(partition, sort_key)
+    if item is None or not item.repo:
+        return "gone"
+    repo = item.repo
+    if (item.remaining or 0) <= 0:
+        store.unwatched(repo)
+        return "gone"
+    answer = sources.latest_release(repo, credentials.service_token(), item.etag)
+    due_at = _now() + get_settings().notifications_window
+    release = answer.body or {}
+    release_id = release.get("id") if isinstance(release.get("id"), int) else None
+    if answer.not_modified or release_id is None or release_id == item.lastReleaseId:
+        counts["GitHubNotModified" if answer.not_modified else "GitHubPolled"] += 1
+        store.save_watch(repo, due_at=due_at, etag=answer.etag)
+        return "unchanged"
+    counts["GitHubPolled"] += 1
+    tag = str(release.get("tag_name") or "")
+    if item.lastReleaseId is None:  # first poll: what exists already is no news
+        store.save_watch(repo, due_at=due_at, etag=answer.etag, release_id=release_id, release_tag=tag)
+        return "baseline"
+    projected = {
+        "id": release_id,
+        "name": str(release.get("name") or tag),
+        "tag_name": tag,
+        "published_at": release.get("published_at"),
+        "repo": repo,
+    }
+    fanned = fan_out(repo, projected)
+    store.save_watch(repo, due_at=due_at, etag=answer.etag, release_id=release_id, release_tag=tag)
+    logger.info("new release fanned out", extra={"repo": repo, "subscribers": fanned})
+    return f"fanned out to {fanned}"
+
+
+def fan_out(repo: str, release: dict[str, Any]) -> int:
+    """One queue message per subscriber of the repository, in batches of 10, page by page."""
+    subscribers = (s for s in store.subscribers(repo) if not s.paused)
+    bodies = ({"pk": s.account_id, "sk": SUBSCRIPTION + s.id, "release": release} for s in subscribers)
+    sent = 0
+    for batch in _chunks(bodies):
+        taken = enqueue(batch)
+        if len(taken) < len(batch):
+            raise RuntimeError("SQS refused part of a fan-out batch: the whole release is retried")
+        sent += len(taken)
+    return sent
+
+
+def deliver_release(account_id: str, sort_key: str, release: dict[str, Any]) -> str:
+    item: NotificationItem | None = store.item_at(account_id, sort_key)
+    if item is None or item.paused or item.kind != "releases":
+        return "gone"
+    sub = store.as_subscription(item)
+    release_id = int(release["id"])
+    if sub.last_release_id is not None and sub.last_release_id >= release_id:
+        return "duplicate"
+    account = accounts.get_account(account_id)
+    if account is None:
+        return "gone"
+    message = compose.release_message(
+        account.openid, sub.id, str(release.get("repo") or sub.repo), release, sub.pending
+    )
+    outcome = deliver(account_id, sub.id, f"release-{release_id}", message)
+    pending = sub.pending + 1 if outcome == "no-grant" else 0
+    store.save_cursor(
+        account_id, sub.id, due_at=0, etag=None, last_modified=None, poll_interval=None, last_release_id=release_id,
+        pending=pending, pending_title=str(release.get("tag_name") or "") if pending else None,
+    )  # fmt: skip
+    return outcome

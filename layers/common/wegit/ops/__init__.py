@@ -1,0 +1,1 @@
+"""Operations: alerts to the people who run the service."""

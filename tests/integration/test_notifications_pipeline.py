@@ -1,0 +1,409 @@
+"""The notifications pipeline in process, on its real parts: DynamoDB Local, SQS and KMS on the moto server,
+the GitHub and WeChat fakes on loopback. Messages go through the real queue: the dispatcher sends them, the
+worker's record handler receives them in SQS batch events (local.queues), as Lambda would deliver them."""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import json
+import os
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+from local.aws import MotoServer, client_for, provision
+from local.dynamodb import DynamoDBLocal, create_tables
+from local.fakes.github import GitHubFake
+from local.fakes.wechat import APP_ID, APP_SECRET, WeChatFake, openid_for
+from local.queues import QueuePoller
+from local.template import ROOT, QueueSource, load, queue_url
+
+NOTIFICATION_TEMPLATE, RELEASE_TEMPLATE = "tmpl-github-notification", "tmpl-github-release"
+SECRET_NAME = "/wegit/wechat-app-secret"
+QUEUE = "NotificationsQueue"
+_ids = itertools.count()
+RUN = format(int(time.time() * 1000) % 10**9, "x")  # account ids unique to this run of the tests
+
+
+@dataclass
+class Context:
+    """What Lambda passes a handler (enough for Powertools)."""
+
+    function_name: str = "ProcessNotificationsFunction"
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:ProcessNotificationsFunction"
+    aws_request_id: str = "local"
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 600_000
+
+
+def load_app(folder: str) -> Any:
+    spec = importlib.util.spec_from_file_location(f"{folder}_app", ROOT / "functions" / folder / "app.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def env(
+    dynamodb: DynamoDBLocal, moto: MotoServer, github_server: GitHubFake, wechat_server: WeChatFake
+) -> Iterator[Any]:
+    template = load()
+    create_tables(dynamodb.client(), template.tables, template.table_names())
+    provision(moto.endpoint, template, {SECRET_NAME: APP_SECRET})
+    variables = {
+        "AWS_ENDPOINT_URL_DYNAMODB": dynamodb.endpoint,
+        **{f"AWS_ENDPOINT_URL_{service}": moto.endpoint for service in ("SQS", "KMS", "SSM", "SNS")},
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "GITHUB_API_URL": github_server.api_url,
+        "GITHUB_TOKEN": "ghs_" + "S" * 36,
+        "GITHUB_TOKEN_PARAMETER": "",
+        "GITHUB_TOKEN_KEY": "alias/GitHubTokenKey",
+        "WECHAT_API_URL": wechat_server.url,
+        "WECHAT_APP_ID": APP_ID,
+        "WECHAT_SECRET_PARAMETER": SECRET_NAME,
+        "WECHAT_TEMPLATE_IDS": f"{NOTIFICATION_TEMPLATE},{RELEASE_TEMPLATE}",
+        "NOTIFICATIONS_QUEUE_URL": queue_url(QUEUE),
+    }
+    from wegit import http_session, parameters, settings
+    from wegit.accounts import crypto
+    from wegit.github import pool
+    from wegit.notifications import access_token, pipeline
+
+    caches = (settings.get_settings, http_session.get_session, crypto._kms, pipeline._sqs)
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in variables.items():
+            patch.setenv(name, value)
+        for cache in caches:
+            cache.cache_clear()
+        parameters.forget()
+        pool._pools.clear()
+        access_token.forget()
+        yield pipeline
+    for cache in caches:
+        cache.cache_clear()
+
+
+@pytest.fixture
+def world(env: Any, github: GitHubFake, wechat: WeChatFake, moto: MotoServer) -> World:
+    for queue in (QUEUE, "NotificationsDeadLetterQueue"):
+        empty(moto, queue)  # what another test left (PurgeQueue works once a minute)
+    return World(env, github, wechat, moto)
+
+
+def empty(moto: MotoServer, queue: str) -> int:
+    sqs, removed = client_for(moto.endpoint, "sqs"), 0
+    while messages := sqs.receive_message(QueueUrl=queue_url(queue), MaxNumberOfMessages=10, VisibilityTimeout=30).get(
+        "Messages"
+    ):
+        sqs.delete_message_batch(QueueUrl=queue_url(queue), Entries=[
+            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)])  # fmt: skip
+        removed += len(messages)
+    return removed
+
+
+class World:
+    """Accounts, subscriptions and grants made through the layer's own stores; the queue driven for real."""
+
+    def __init__(self, pipeline: Any, github: GitHubFake, wechat: WeChatFake, moto: MotoServer) -> None:
+        from wegit.accounts import crypto
+        from wegit.accounts import store as accounts
+        from wegit.notifications import store
+
+        self.pipeline, self.github, self.wechat, self.moto = pipeline, github, wechat, moto
+        self.accounts, self.store, self.crypto = accounts, store, crypto
+        self.app = load_app("process_notifications")
+        self.handled: Counter[str] = Counter()
+
+    def account(self, bind: bool = True) -> tuple[str, str, str]:
+        """(account id, openid, GitHub token) of a new account, its token bound."""
+        number = next(_ids)
+        account_id, openid = f"acct-{RUN}-{number}", openid_for(f"user-{RUN}-{number}")
+        token = "ghp_" + f"{RUN}x{number}".ljust(36, "0")
+        now = int(time.time())
+        self.accounts.upsert_account(account_id, openid, None, now)
+        if bind:
+            self.accounts.bind(account_id, self.crypto.encrypt(account_id, token), "octocat", None, now)
+        return account_id, openid, token
+
+    def subscribe(self, account_id: str, kind: str = "notifications", repo: str | None = None) -> str:
+        sub, _ = self.store.add_subscription(account_id, kind, repo, False, int(time.time()) - 60)
+        return str(sub.id)
+
+    def notify(self, token: str, *items: tuple[str, str, str]) -> None:
+        """GitHub now lists these (repo, title, updated_at) notifications for the token's user."""
+        self.github.notifications[token] = [notification(repo, title, when) for repo, title, when in items]
+
+    def dispatch(self) -> dict[str, int]:
+        result: dict[str, int] = self.pipeline.dispatch(lambda: 600_000)
+        return result
+
+    def process(self, visibility_timeout: int = 1, idle: float = 0.3, pollers: int = 2) -> QueuePoller:
+        """Deliver the queue to the worker's record handler in SQS batch events until it is empty."""
+
+        def invoke(function: str, event: dict[str, Any]) -> Any:
+            return process_partial_response(
+                event=event,
+                record_handler=self._record,
+                processor=BatchProcessor(event_type=EventType.SQS),
+                context=Context(),  # type: ignore[arg-type]
+            )
+
+        source = QueueSource(QUEUE, 10, report_failures=True)
+        poller = QueuePoller(self.moto.endpoint, invoke, "ProcessNotificationsFunction", source,
+                             pollers=pollers, visibility_timeout=visibility_timeout, wait_seconds=0)  # fmt: skip
+        poller.start()
+        try:
+            poller.drain(idle=idle, timeout=60)
+        except TimeoutError:
+            raise AssertionError(f"the queue did not empty; outcomes so far: {dict(self.handled)}") from None
+        finally:
+            poller.stop()
+        return poller
+
+    def _record(self, record: Any) -> str:
+        try:
+            outcome: str = self.app.record_handler(record)
+        except Exception as exc:
+            self.handled[f"failed: {type(exc).__name__}: {exc}"[:200]] += 1
+            raise
+        self.handled[outcome] += 1
+        return outcome
+
+    def sent_to(self, openid: str) -> list[dict[str, Any]]:
+        return [message for message in self.wechat.sent if message["touser"] == openid]
+
+
+def notification(repo: str, title: str, updated_at: str, kind: str = "Issue") -> dict[str, Any]:
+    return {
+        "id": str(abs(hash((repo, title, updated_at)))),
+        "unread": True,
+        "reason": "mention",
+        "updated_at": updated_at,
+        "subject": {"title": title, "type": kind, "url": f"https://api.github.com/repos/{repo}/issues/1"},
+        "repository": {"full_name": repo},
+    }
+
+
+def iso(seconds_from_now: int = 0) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + seconds_from_now))
+
+
+# -- one user, one notification ------------------------------------------------------------------------------
+
+
+def test_a_new_notification_is_exactly_one_message_with_the_right_fields(world):
+    account_id, openid, token = world.account()
+    sub_id = world.subscribe(account_id)
+    world.store.add_grants(account_id, NOTIFICATION_TEMPLATE, 2)
+    world.notify(token, ("octo/hello-world", "Crash when the configuration file is empty", iso(-5)))
+    assert world.dispatch()["enqueued"] >= 1
+    world.process()
+    (message,) = world.sent_to(openid)
+    assert message["template_id"] == NOTIFICATION_TEMPLATE
+    assert message["page"] == f"pages/notifications/index?subscription={sub_id}"
+    data = message["data"]
+    assert data["thing1"]["value"] == "octo/hello-world"
+    assert data["thing2"]["value"] == "Crash when the conf…"  # 20 characters, cut with an ellipsis
+    assert len(data["thing2"]["value"]) == 20
+    assert data["phrase3"]["value"] == "议题"
+    assert data["time4"]["value"] == time.strftime("%Y-%m-%d %H:%M", time.gmtime(time.time() - 5 + 8 * 3600))
+    assert world.store.grants(account_id)[NOTIFICATION_TEMPLATE] == 1  # one grant spent
+    # The next window: GitHub answers 304 to the stored validators, nothing is sent, no rate limit is spent.
+    spent = world.github.rate_spent[token]
+    world.store.lease(account_id, "SUB#" + sub_id, 2**40, 0)  # due again now
+    world.dispatch()
+    world.process()
+    assert len(world.sent_to(openid)) == 1
+    assert world.github.rate_spent[token] == spent
+    assert world.github.requests("/api/notifications")[-1].headers.get("If-None-Match")
+
+
+def test_no_grant_sends_nothing_then_one_summary_after_a_grant(world):
+    account_id, openid, token = world.account()
+    sub_id = world.subscribe(account_id)
+    world.notify(
+        token,
+        ("octo/hello-world", "First issue", iso(-30)),
+        ("octo/hello-world", "Second issue", iso(-20)),
+        ("octo/hello-world", "A pull request", iso(-10)),
+    )
+    world.dispatch()
+    world.process()
+    assert world.sent_to(openid) == []
+    assert world.store.get_subscription(account_id, sub_id).pending == 3
+    world.store.add_grants(account_id, NOTIFICATION_TEMPLATE, 1)
+    world.store.lease(account_id, "SUB#" + sub_id, 2**40, 0)
+    world.dispatch()
+    world.process()
+    (message,) = world.sent_to(openid)
+    assert message["data"]["thing1"]["value"] == "octo/hello-world"
+    assert message["data"]["thing2"]["value"] == "3 new notifications"
+    assert world.store.get_subscription(account_id, sub_id).pending == 0
+
+
+def test_wechat_saying_no_grant_sets_grants_to_zero(world):
+    account_id, openid, token = world.account()
+    world.subscribe(account_id)
+    world.store.add_grants(account_id, NOTIFICATION_TEMPLATE, 3)  # we think 3; WeChat says none (43101)
+    world.wechat.grants[(openid, NOTIFICATION_TEMPLATE)] = 0
+    world.notify(token, ("octo/hello-world", "An issue", iso(-5)))
+    world.dispatch()
+    world.process()
+    assert world.sent_to(openid) == []
+    assert world.store.grants(account_id)[NOTIFICATION_TEMPLATE] == 0
+
+
+def test_the_same_sqs_batch_delivered_twice_sends_once(world):
+    account_id, openid, token = world.account()
+    sub_id = world.subscribe(account_id)
+    world.store.add_grants(account_id, NOTIFICATION_TEMPLATE, 5)
+    world.notify(token, ("octo/hello-world", "An issue", iso(-5)))
+    body = json.dumps({"pk": account_id, "sk": "SUB#" + sub_id})
+    sqs = client_for(world.moto.endpoint, "sqs")
+    sqs.send_message(QueueUrl=queue_url(QUEUE), MessageBody=body)
+    sqs.send_message(QueueUrl=queue_url(QUEUE), MessageBody=body)  # SQS delivers at least once
+    world.process()
+    assert len(world.sent_to(openid)) == 1
+    assert world.store.grants(account_id)[NOTIFICATION_TEMPLATE] == 4
+
+
+def test_a_crash_after_the_send_before_the_cursor_write_sends_once(world, monkeypatch):
+    account_id, openid, token = world.account()
+    sub_id = world.subscribe(account_id)
+    world.store.add_grants(account_id, NOTIFICATION_TEMPLATE, 5)
+    world.notify(token, ("octo/hello-world", "An issue", iso(-5)))
+    real_save = world.store.save_cursor
+    crashes: list[int] = []
+
+    def crash_once(*args: Any, **kwargs: Any) -> bool:
+        if not crashes and kwargs.get("seen_until"):
+            crashes.append(1)
+            raise RuntimeError("the container died after the send")
+        return bool(real_save(*args, **kwargs))
+
+    monkeypatch.setattr(world.store, "save_cursor", crash_once)
+    world.dispatch()
+    world.process()  # the failed message returns after its visibility timeout (1 s) and is polled again
+    assert crashes
+    assert world.handled["duplicate"] >= 1
+    assert len(world.sent_to(openid)) == 1
+    assert world.store.get_subscription(account_id, sub_id).seen_until is not None
+
+
+def test_github_401_pauses_the_subscription_and_marks_the_binding_invalid(world):
+    account_id, _openid, token = world.account()
+    sub_id = world.subscribe(account_id)
+    world.github.revoke(token)
+    world.dispatch()
+    world.process()
+    sub = world.store.get_subscription(account_id, sub_id)
+    assert sub.paused
+    assert "GitHub rejected" in sub.paused_reason
+    assert world.accounts.get_account(account_id).github_token_valid is False
+    assert world.store.item_at(account_id, "SUB#" + sub_id).dueAt is None  # out of the due index
+
+
+def test_an_expired_wechat_token_is_refreshed_once(world):
+    senders = [world.account() for _ in range(4)]
+    for account_id, _, token in senders:
+        world.subscribe(account_id)
+        world.store.add_grants(account_id, NOTIFICATION_TEMPLATE, 1)
+        world.notify(token, ("octo/hello-world", "An issue", iso(-5)))
+    world.pipeline.access_token.access_token()  # a token is cached in DynamoDB and in memory
+    calls = world.wechat.token_calls
+    world.wechat.expire_tokens()  # two hours pass: WeChat answers 42001 to the cached token
+    world.dispatch()
+    world.process(pollers=1)
+    assert world.wechat.token_calls == calls + 1
+    assert all(len(world.sent_to(openid)) == 1 for _, openid, _ in senders)
+
+
+def test_a_release_watched_by_1000_users_costs_one_github_request(world):
+    from wegit.notifications.models import NotificationItem
+
+    repo = f"octo/release-{RUN}"
+    subscribers = [f"acct-{RUN}-{next(_ids)}" for _ in range(1000)]
+    with NotificationItem.batch_write() as batch:  # as POST /subscriptions leaves them, 25 to a request
+        for account_id in subscribers:
+            batch.save(NotificationItem(account_id, "SUB#r1", kind="releases", repo=repo, watchRepo=repo, createdAt=1))
+    world.store.watch(repo, +1000, int(time.time()))
+    world.github.releases[repo] = {"id": 1, "tag_name": "v1.0.0", "name": "v1.0.0", "published_at": iso(-86400)}
+    watch = {"pk": "REPO#" + repo.lower(), "sk": "WATCH"}
+    assert world.pipeline.handle(watch) == "baseline"  # the first poll records what exists: no news
+    world.github.releases[repo] = {"id": 2, "tag_name": "v2.0.0", "name": "Version 2", "published_at": iso(-60)}
+    assert world.pipeline.handle(watch) == "fanned out to 1000"
+    assert world.pipeline.handle(watch) == "unchanged"  # 304: the ETag still holds
+    assert len(world.github.requests(f"/api/repos/{repo}/releases/latest")) == 3  # one per poll, not per watcher
+    sqs = client_for(world.moto.endpoint, "sqs")
+    attributes = sqs.get_queue_attributes(QueueUrl=queue_url(QUEUE), AttributeNames=["ApproximateNumberOfMessages"])
+    assert int(attributes["Attributes"]["ApproximateNumberOfMessages"]) == 1000
+    bodies = [
+        json.loads(m["Body"])
+        for m in sqs.receive_message(QueueUrl=queue_url(QUEUE), MaxNumberOfMessages=10, VisibilityTimeout=0)["Messages"]
+    ]
+    assert all(body["release"]["id"] == 2 and body["pk"] in subscribers for body in bodies)
+
+
+def test_a_new_release_reaches_each_subscriber_once(world):
+    repo = f"octo/small-{RUN}"
+    users = [world.account(bind=False) for _ in range(3)]
+    subs = [world.subscribe(account_id, "releases", repo) for account_id, _, _ in users]
+    for account_id, _, _ in users[:2]:
+        world.store.add_grants(account_id, RELEASE_TEMPLATE, 1)
+    world.github.releases[repo] = {"id": 7, "tag_name": "v0.9", "name": "v0.9", "published_at": iso(-86400)}
+    world.dispatch()
+    world.process()
+    world.github.releases[repo] = {"id": 8, "tag_name": "v1.0", "name": "One point oh", "published_at": iso(-60)}
+    world.store.lease("REPO#" + repo.lower(), "WATCH", 2**40, 0)
+    world.dispatch()
+    world.process()
+    for (account_id, openid, _), sub_id, granted in zip(users, subs, (True, True, False), strict=True):
+        sent = world.sent_to(openid)
+        assert len(sent) == (1 if granted else 0)
+        if granted:
+            assert sent[0]["template_id"] == RELEASE_TEMPLATE
+            assert sent[0]["data"]["thing1"]["value"] == cut20(repo)
+            assert sent[0]["data"]["thing2"]["value"] == "One point oh"
+        assert world.store.get_subscription(account_id, sub_id).pending == (0 if granted else 1)
+
+
+def cut20(text: str) -> str:
+    return text if len(text) <= 20 else text[:19] + "…"
+
+
+def test_subscriptions_go_through_the_real_queue_none_lost_none_twice(world):
+    """End to end through SQS: dispatched in batches of 10, delivered to the worker in batch events by two
+    pollers; every subscription polled exactly once and messaged exactly once. `make bench` runs 10 000."""
+    count = int(os.environ.get("WEGIT_PIPELINE_SUBSCRIPTIONS", "150"))
+    users = seed(world, count)
+    result = world.dispatch()
+    assert result["enqueued"] >= count
+    world.process(pollers=4)
+    polled = Counter(
+        request.headers["Authorization"].split()[-1] for request in world.github.requests("/api/notifications")
+    )
+    assert all(polled[token] == 1 for _, _, token in users), "a subscription was polled twice or never"
+    received = Counter(message["touser"] for message in world.wechat.sent)
+    assert all(received[openid] == 1 for _, openid, _ in users), "a user got no message or two"
+
+
+def seed(world: World, count: int) -> list[tuple[str, str, str]]:
+    """`count` users, each bound, subscribed, granted one message and with one new GitHub notification."""
+    users = [world.account() for _ in range(count)]
+    for account_id, _, token in users:
+        world.subscribe(account_id)
+        world.store.add_grants(account_id, NOTIFICATION_TEMPLATE, 1)
+        world.notify(token, ("octo/hello-world", "An issue", iso(-5)))
+    return users
