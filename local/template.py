@@ -176,16 +176,7 @@ def _resolve(value: Any, refs: dict[str, str], conditions: dict[str, Any]) -> st
     if isinstance(value, dict) and "Fn::GetAtt" in value:
         logical, attribute = value["Fn::GetAtt"]
         return refs.get(f"{logical}.{attribute}", f"arn:aws:local:::{logical}/{attribute}")
-    if isinstance(value, dict) and "Fn::Join" in value:
-        return _join(value["Fn::Join"], refs, conditions)
     return str(value)
-
-
-def _join(arguments: list[Any], refs: dict[str, str], conditions: dict[str, Any]) -> str:
-    separator, items = arguments
-    if isinstance(items, dict):  # a CommaDelimitedList parameter: kept as written, comma-separated
-        return _resolve(items, refs, conditions)
-    return str(separator).join(_resolve(item, refs, conditions) for item in items)
 
 
 def _environment(variables: dict[str, Any], refs: dict[str, str], conditions: dict[str, Any]) -> dict[str, str]:
