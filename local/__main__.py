@@ -130,7 +130,7 @@ def schedule(args: argparse.Namespace) -> int:
             print(json.dumps({"errorMessage": str(exc), "errorType": exc.detail.get("errorType", "Runtime.Error")}))
             return 1
         print(json.dumps(result, indent=2))
-        if not stack.attached:
+        if not stack.attached and not args.aws_endpoint:  # else the queue is another process's to deliver
             say("no `make dev` running: delivering the queues here until they are empty")
             for poller in stack.start_queues():
                 poller.drain()

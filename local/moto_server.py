@@ -6,6 +6,7 @@ counts answer 0; GetQueueAttributes and everything else still count for real."""
 
 from __future__ import annotations
 
+import logging
 import sys
 import threading
 import time
@@ -52,6 +53,9 @@ def _patch() -> None:
 
 
 if __name__ == "__main__":
+    # werkzeug logs every request to stderr, which local/processes.py keeps as a pipe for start-up errors and
+    # reads no further: thousands of queue calls would fill it and block the server on its next log line.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     _patch()
     main()
     sys.exit(0)

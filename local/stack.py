@@ -283,11 +283,15 @@ class Stack:
         self.running_file.write_text(json.dumps(state, indent=2))
         self.owns_state = True
 
+    def stop_queues(self) -> None:
+        for poller in self.pollers:
+            poller.stop()
+        self.pollers = []
+
     def stop(self) -> None:
         if self.scheduler is not None:
             self.scheduler.stop()
-        for poller in self.pollers:
-            poller.stop()
+        self.stop_queues()
         if self.runtime is not None:
             self.runtime.stop()
         if self.fakes is not None and self.owns_fakes:

@@ -60,6 +60,21 @@ ALLOWED = {
     "TrendingDevelopersFunction": {"TrendingTable": SNAPSHOTS},
     "TrendingLanguagesFunction": {"TrendingTable": ["dynamodb:GetItem"]},
     "RefreshTrendingFunction": {"TrendingTable": SNAPSHOTS},
+    "DispatchNotificationsFunction": {
+        "NotificationsTable": ["dynamodb:UpdateItem"],
+        str({"Fn::Sub": "${NotificationsTable.Arn}/index/due"}): ["dynamodb:Query"],
+        "NotificationsQueue": ["sqs:SendMessage"],
+    },
+    "ProcessNotificationsFunction": {
+        "NotificationsTable": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+        str({"Fn::Sub": "${NotificationsTable.Arn}/index/byRepo"}): ["dynamodb:Query"],
+        "AccountsTable": ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+        "GitHubTokenKey": ["kms:Decrypt"],
+        "parameter": ["ssm:GetParameter", "ssm:GetParameter"],
+        "RateLimitsTable": SESSION,
+        "NotificationsQueue": ["sqs:SendMessage"],
+    },
+    "AlertSlackFunction": {"parameter": TOKEN_PARAMETER},
 }
 # Tables that hold nothing but a cache of public data or counters; every other table holds user data.
 CACHES = {"TrendingTable", "RateLimitsTable", "GitHubCacheTable"}

@@ -37,7 +37,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 def cut(text: str, limit: int = THING) -> str:
     """One line of at most `limit` characters, ending with an ellipsis when it was longer; never empty."""
-    line = _SPACE.sub(" ", _CONTROL.sub("", text)).strip() or "GitHub"
+    line = _CONTROL.sub("", _SPACE.sub(" ", text)).strip() or "GitHub"
     return line if len(line) <= limit else line[: limit - 1].rstrip() + ELLIPSIS
 
 
