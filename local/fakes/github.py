@@ -411,6 +411,7 @@ class GitHubFake(LoopbackFake):
             (r"/web/trending/developers(/(?P<language>[^/]+))?/?$", self._trending_developers),
             (r"/web/trending(/(?P<language>[^/]+))?/?$", self._trending_repositories),
         ]
+        self.server.route(r"/api/_fake/notifications$", self._add_notification)
         for pattern, handler in api:
             self.server.route(pattern, self._guarded(handler))
         self.server.route(r"", lambda request: not_found())
@@ -486,6 +487,30 @@ class GitHubFake(LoopbackFake):
         body = _body_bytes(items)
         newest = max((str(item.get("updated_at")) for item in items), default="2018-02-04T11:39:55Z")
         return self._conditional(request, token, body, _http_date(newest), {"X-Poll-Interval": "60"})
+
+    def _add_notification(self, request: Request) -> Response:
+        """Not GitHub: `POST /_fake/notifications` {"repo", "title", "type"} with the user's token adds a notification
+        updated now to that token's list (the first one starts an empty list), so a person can try the pipeline."""
+        authorization = request.headers.get("Authorization", "")
+        if request.method != "POST" or not authorization:
+            return github_error(400, "POST a notification with the user's Authorization header", "")
+        body = request.get_json(silent=True) or {}
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        repo = str(body.get("repo") or "octocat/hello-world")
+        item = {
+            "id": str(int(datetime.now(UTC).timestamp() * 1000)),
+            "unread": True,
+            "reason": str(body.get("reason") or "mention"),
+            "updated_at": now,
+            "last_read_at": None,
+            "subject": {
+                "title": str(body.get("title") or "Something happened"),
+                "type": str(body.get("type") or "Issue"),
+            },
+            "repository": {"full_name": repo, "name": repo.rsplit("/", maxsplit=1)[-1]},
+        }
+        self.notifications.setdefault(authorization.split()[-1], []).append(item)
+        return Response(json.dumps(item), status=201, content_type=JSON_TYPE)
 
     def _conditional(
         self, request: Request, token: str | None, body: bytes, last_modified: str | None, extra: dict[str, str]

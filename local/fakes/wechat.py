@@ -91,6 +91,9 @@ class WeChatFake(LoopbackFake):
         self.server.route(r"/sns/jscode2session$", self._jscode2session)
         self.server.route(r"/cgi-bin/stable_token$", self._stable_token)
         self.server.route(r"/cgi-bin/message/subscribe/send$", self._send)
+        self.server.route(
+            r"/_fake/sent$", lambda request: ok({"sent": list(self.sent)})
+        )  # not WeChat: what it accepted
         self.server.route(r"", lambda request: Response("not found", status=404))
 
     # -- where it listens, what it saw -----------------------------------------------------------------------

@@ -3,13 +3,13 @@ the moto server; the URL never reaches a log line."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 
 import pytest
 
 from local.aws import MotoServer
 from local.template import ROOT
+from tests.integration.test_notifications_pipeline import load_app
 from wegit import parameters
 
 EVENT = json.loads((ROOT / "events" / "alert_slack.json").read_text())
@@ -30,10 +30,7 @@ def slack(httpserver, moto: MotoServer, monkeypatch):
 
 
 def handler():
-    spec = importlib.util.spec_from_file_location("alert_slack_app", ROOT / "functions" / "alert_slack" / "app.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.lambda_handler
+    return load_app("alert_slack").lambda_handler
 
 
 class Context:
