@@ -31,7 +31,7 @@ def test_subscribe_grant_fire_the_schedule_and_see_the_message(http, github, wec
     assert call(http, "POST", "/subscriptions", session, json={"kind": "notifications"}).status_code in (200, 201)
     grant = {"templateId": "tmpl-github-notification", "count": 1}
     assert call(http, "POST", "/subscriptions/grants", session, json=grant).status_code in (200, 201)
-    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 2))  # after the subscription
     github.notifications[USER_TOKEN] = [
         {
             "id": "1",
