@@ -53,7 +53,7 @@ class ColdRunner:
         module = "app" if function_dir else "requests"
         code = PROBE.format(paths=paths, module=module, event=event, url=url)
         done = subprocess.run(
-            [self.python, "-I", "-S", "-c", code],
+            [self.python, "-I", "-S", "-B", "-c", code],  # -B: a sample never leaves .pyc files for the next
             env={**self.env, **(env or {})},
             capture_output=True,
             text=True,
