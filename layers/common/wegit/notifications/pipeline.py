@@ -103,6 +103,9 @@ def dispatch(remaining_ms: Callable[[], int], now: int | None = None) -> dict[st
     now = now or _now()
     started = time.monotonic()
     until = now + get_settings().notifications_window
+    # The clients before the threads: creating a botocore client is not thread-safe.
+    _sqs()
+    NotificationItem._get_connection().connection.client  # noqa: B018 - created here, once
     with ThreadPoolExecutor(DISPATCH_THREADS, thread_name_prefix="dispatch") as pool:
         results = list(pool.map(lambda shard: _dispatch_shard(shard, now, until, remaining_ms), store.shards()))
     total = {
