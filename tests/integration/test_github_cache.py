@@ -7,7 +7,7 @@ import pytest
 from local.dynamodb import DynamoDBLocal, create_tables
 from local.template import load
 from wegit import dynamodb as dynamodb_client
-from wegit.github import client, conditional
+from wegit.github import client, conditional, pool
 from wegit.http_session import get_session
 from wegit.settings import get_settings
 
@@ -32,7 +32,10 @@ def cache(dynamodb: DynamoDBLocal, github, monkeypatch):
         cached.cache_clear()
     conditional._ready.clear()
     monkeypatch.setattr(conditional, "_loading", None)
+    pool._pools.clear()
+    pool.get_pool()  # the service tokens loaded, as credentials does before a call without a token of its own
     yield dynamodb.client()
+    pool._pools.clear()
     for cached in (get_settings, get_session, dynamodb_client.client):
         cached.cache_clear()
     conditional._ready.clear()

@@ -65,13 +65,12 @@ def _start_loading() -> None:
 def is_public(request: requests.PreparedRequest) -> bool:
     """Sent anonymously or with the service token (read where wegit.github.credentials keeps it, never fetched
     here: a caller's token must not make this path read SSM)."""
-    authorization = request.headers.get("Authorization")
+    authorization = str(request.headers.get("Authorization") or "")
     if not authorization:
         return True
-    from wegit.github import credentials
+    from wegit.github.pool import is_service_token
 
-    service = os.environ.get("GITHUB_TOKEN") or getattr(credentials, "_cached", (0.0, ""))[1]
-    return bool(service) and authorization == f"Bearer {service}"
+    return is_service_token(authorization.removeprefix("Bearer "))
 
 
 def cache_key(request: requests.PreparedRequest) -> str:

@@ -203,6 +203,11 @@ def configured_tokens() -> list[str]:
 _pools: dict[tuple[str, ...], TokenPool] = {}
 
 
+def is_service_token(token: str) -> bool:
+    """Whether `token` is one of the service tokens this container has loaded (never reads SSM)."""
+    return any(token in pool.tokens for pool in _pools.values())
+
+
 def get_pool() -> TokenPool:
     """The pool of the tokens configured now (a rotation gives a new pool), its hook on the shared session."""
     tokens = tuple(configured_tokens())
