@@ -11,6 +11,8 @@ export WHEELHOUSE := $(abspath .cache/wheelhouse)
 # The same pins as wheels for this machine: the smoke test imports the built layer with them on Python 3.13.
 export HOST_WHEELHOUSE := $(abspath .cache/wheelhouse-host)
 PORT ?= 3000
+# pytest workers (pytest-xdist): one per core; each runs whole files, with its own DynamoDB Local, moto and fakes.
+TEST_WORKERS ?= auto
 
 .PHONY: help setup dev test lint typecheck validate build pytest bench load openapi clean
 
@@ -81,7 +83,7 @@ build: setup .cache/wheelhouse/.complete
 
 pytest: setup .cache/wheelhouse-host/.complete .cache/checkov/.installed
 	@echo "==> pytest (unit, integration on DynamoDB Local, e2e through the local API, build smoke)"
-	WEGIT_REQUIRE_BUILD=1 $(PY) -m pytest
+	WEGIT_REQUIRE_BUILD=1 $(PY) -m pytest --numprocesses $(TEST_WORKERS) --dist loadfile
 
 test: lint typecheck validate build pytest
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -70,16 +73,52 @@ USER_TOKEN = "ghp_" + "Vn3sJ8qWe5RtY1zXc7LbK2mPd9HgF4aTu6Ao"
 SECRETS = (SERVICE_TOKEN, USER_TOKEN)
 
 
+# Where every pytest process (each xdist worker, or the one process) leaves what the e2e suite captured: the API's
+# answers and log lines, and what the functions printed. The secrets check reads all of it once the run ends.
+CAPTURED = "WEGIT_TEST_CAPTURED"
+
+
+def _process(config: pytest.Config) -> str:
+    return str(getattr(config, "workerinput", {}).get("workerid", "main"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):  # the controller (workers inherit its environment) or the one process
+        os.environ[CAPTURED] = tempfile.mkdtemp(prefix="wegit-captured-")
+
+
+@pytest.hookimpl(trylast=True)  # after the session's fixtures are torn down, so after they wrote what they saw
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if hasattr(session.config, "workerinput"):
+        return
+    from tests.smoke.test_secrets import problems
+
+    directory = Path(os.environ.pop(CAPTURED))
+    answers = "\n".join(path.read_text() for path in sorted(directory.glob("*.answers")))
+    printed = "\n".join(path.read_text() for path in sorted(directory.glob("*.functions.log")))
+    shutil.rmtree(directory, ignore_errors=True)
+    found = problems(answers, printed)
+    if found:
+        reporter = session.config.pluginmanager.getplugin("terminalreporter")
+        assert reporter is not None
+        reporter.write_sep("=", "secrets check: the run captured what it must not", red=True)
+        for problem in found:
+            reporter.write_line(f"FAILED: {problem}", red=True, bold=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 @pytest.fixture(scope="session")
-def exchanges() -> list[str]:
+def exchanges(request: pytest.FixtureRequest) -> Iterator[list[str]]:
     """What the e2e tests saw of the local API: every answer (status, headers, body) and its log lines."""
-    return []
+    seen: list[str] = []
+    yield seen
+    (Path(os.environ[CAPTURED]) / f"{_process(request.config)}.answers").write_text("\n".join(seen))
 
 
 @pytest.fixture(scope="session")
-def function_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def function_log(request: pytest.FixtureRequest) -> Path:
     """Everything the functions print (their structured logs), for tests that read it."""
-    return tmp_path_factory.mktemp("functions") / "functions.log"
+    return Path(os.environ[CAPTURED]) / f"{_process(request.config)}.functions.log"
 
 
 @pytest.fixture(scope="session")

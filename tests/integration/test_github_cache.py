@@ -34,7 +34,10 @@ def cache(dynamodb: DynamoDBLocal, github, monkeypatch):
     monkeypatch.setattr(conditional, "_loading", None)
     pool._pools.clear()
     pool.get_pool()  # the service tokens loaded, as credentials does before a call without a token of its own
-    yield dynamodb.client()
+    ddb = dynamodb.client()
+    for item in ddb.scan(TableName="GitHubCacheTable", ProjectionExpression="pk")["Items"]:
+        ddb.delete_item(TableName="GitHubCacheTable", Key={"pk": item["pk"]})  # what other tests' calls cached
+    yield ddb
     pool._pools.clear()
     for cached in (get_settings, get_session, dynamodb_client.client):
         cached.cache_clear()

@@ -19,9 +19,12 @@ def store(dynamodb: DynamoDBLocal):
         patch.setenv("AWS_ENDPOINT_URL_DYNAMODB", dynamodb.endpoint)
         patch.setenv("AWS_ACCESS_KEY_ID", "local")
         patch.setenv("AWS_SECRET_ACCESS_KEY", "local")
+        from wegit import dynamodb as dynamodb_client
         from wegit.trending import store as trending_store
 
+        dynamodb_client.client.cache_clear()  # a client another test made, for another endpoint, is not ours
         yield trending_store
+        dynamodb_client.client.cache_clear()
 
 
 def test_round_trip(store):
