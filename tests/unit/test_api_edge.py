@@ -113,3 +113,31 @@ def test_answers_over_1_kb_are_gzipped_for_clients_that_accept_it():
     small = {"statusCode": 200, "headers": {}, "body": '{"status": "ok"}'}
     assert gzipped(event, dict(small)) == small
     assert accepts_gzip("*;q=0.5") and accepts_gzip("GZIP;q=1") and not accepts_gzip("gzip;q=zero")
+
+
+def aws_error(code: str, status: int) -> Exception:
+    from botocore.exceptions import ClientError
+
+    return ClientError({"Error": {"Code": code}, "ResponseMetadata": {"HTTPStatusCode": status}}, "Op")  # type: ignore[typeddict-item]
+
+
+def test_an_aws_call_that_failed_for_now_is_503_with_retry_after_not_500():
+    from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
+    from pynamodb.exceptions import GetError
+
+    timeout = ReadTimeoutError(endpoint_url="http://127.0.0.1:1")
+    wrapped = GetError("Failed to get item", cause=timeout)  # PynamoDB keeps botocore's error as its cause
+    for failure in (
+        timeout,
+        EndpointConnectionError(endpoint_url="http://127.0.0.1:1"),
+        aws_error("ThrottlingException", 400),
+        aws_error("Whatever", 503),
+        wrapped,
+    ):
+        response = call(failure)
+        assert response["statusCode"] == 503, failure
+        assert response["headers"]["Retry-After"] == "1"
+        assert "try again" in json.loads(response["body"])["message"]
+    # a request AWS refused is our bug: still a 500 that names the request id
+    assert call(aws_error("ValidationException", 400))["statusCode"] == 500
+    assert "req-42" in json.loads(call(RuntimeError("boom"))["body"])["message"]

@@ -15,7 +15,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.logging import correlation_paths
 
 from wegit import deadline, preconnect
-from wegit.errors import WeGitError
+from wegit.errors import WeGitError, from_aws_sdk
 from wegit.observability import logger
 
 if TYPE_CHECKING:  # types only: importing them would load pynamodb into every GitHub function's cold start
@@ -121,6 +121,10 @@ def make_resolver(validation: bool = True, sessions: bool = False) -> APIGateway
         return error_response(400, message)
 
     def _unexpected(exc: Exception) -> Response[Any]:
+        busy = from_aws_sdk(exc)
+        if busy is not None:
+            logger.warning("an AWS call failed for now", extra={"error": type(exc).__name__})
+            return _known(busy)
         request_id = getattr(app.lambda_context, "aws_request_id", "unknown")
         logger.exception("unexpected error")
         return error_response(500, f"internal error, request id {request_id}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 
 class WeGitError(Exception):
     """Base of every error the API turns into a response. `status` is the HTTP status."""
@@ -85,3 +87,30 @@ class UnknownPageShape(UpstreamBadResponse):
 class UpstreamTimeout(WeGitError):
     status = 504
     default_message = "upstream timed out"
+
+
+# What AWS answers when it is busy for now rather than refusing the request (DynamoDB, SSM, KMS, SQS).
+_AWS_BUSY_CODES = frozenset({
+    "ThrottlingException", "Throttling", "ProvisionedThroughputExceededException", "RequestLimitExceeded",
+    "TooManyRequestsException", "ThrottledException", "InternalServerError", "InternalFailure",
+    "ServiceUnavailable", "ServiceUnavailableException", "KMSInternalException",
+})  # fmt: skip
+
+
+def from_aws_sdk(exc: BaseException) -> UpstreamBusy | None:
+    """An AWS call that failed for now (a timeout, a lost connection, throttling, an AWS 5xx), anywhere in the
+    exception's causes (PynamoDB wraps botocore's): a 503 with Retry-After the caller can act on, not a 500.
+    None for anything else, and at once when the SDK was never imported (then it cannot have failed)."""
+    sdk = sys.modules.get("botocore.exceptions")
+    seen: BaseException | None = exc
+    while sdk is not None and seen is not None:
+        if isinstance(seen, sdk.ConnectionError | sdk.HTTPClientError):
+            return UpstreamBusy("a data store did not answer in time; try again shortly", retry_after=1)
+        if isinstance(seen, sdk.ClientError):
+            error = seen.response.get("Error", {})
+            status = seen.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+            if error.get("Code") in _AWS_BUSY_CODES or status >= 500:
+                return UpstreamBusy("a data store is busy; try again shortly", retry_after=1)
+            return None
+        seen = seen.__cause__ or getattr(seen, "cause", None)
+    return None
