@@ -96,15 +96,18 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     directory = Path(os.environ.pop(CAPTURED))
     answers = "\n".join(path.read_text() for path in sorted(directory.glob("*.answers")))
     printed = "\n".join(path.read_text() for path in sorted(directory.glob("*.functions.log")))
-    shutil.rmtree(directory, ignore_errors=True)
     found = problems(answers, printed)
+    reporter = session.config.pluginmanager.getplugin("terminalreporter")
+    assert reporter is not None
     if found:
-        reporter = session.config.pluginmanager.getplugin("terminalreporter")
-        assert reporter is not None
         reporter.write_sep("=", "secrets check: the run captured what it must not", red=True)
         for problem in found:
             reporter.write_line(f"FAILED: {problem}", red=True, bold=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    if session.exitstatus == pytest.ExitCode.OK:
+        shutil.rmtree(directory, ignore_errors=True)
+    else:  # kept for whoever looks into the failure: the functions' logs are there
+        reporter.write_line(f"what the run captured (answers, the functions' logs): {directory}")
 
 
 @pytest.fixture(scope="session")
