@@ -4,6 +4,7 @@ and a typed error for every error status. `require_requests_session` hands it to
 from __future__ import annotations
 
 import functools
+import os
 import re
 import time
 from collections.abc import Callable, Mapping
@@ -311,6 +312,11 @@ def build_session(settings: Settings | None = None) -> requests.Session:
         (settings.connect_timeout, settings.read_timeout), settings.total_timeout, max_retries=retry
     )
     session = requests.Session()
+    if not _environment_has_proxies_or_netrc():
+        # Read once: requests would otherwise scan every variable and stat each .netrc path on every call.
+        # They don't change during an execution environment's life, so calls go out exactly as before.
+        session.trust_env = False
+        session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.headers["User-Agent"] = settings.user_agent
@@ -318,6 +324,14 @@ def build_session(settings: Settings | None = None) -> requests.Session:
     for extend in _EXTENSIONS:
         extend(session)
     return session
+
+
+def _environment_has_proxies_or_netrc() -> bool:
+    """Whether requests would find proxies (they depend on each URL: no_proxy) or a .netrc in the environment."""
+    if requests.utils.getproxies():
+        return True
+    netrc = [os.environ["NETRC"]] if os.environ.get("NETRC") else [f"~/{name}" for name in requests.utils.NETRC_FILES]
+    return any(os.path.exists(os.path.expanduser(path)) for path in netrc)
 
 
 _EXTENSIONS: list[Callable[[requests.Session], None]] = []

@@ -8,6 +8,10 @@ a private email), and this table is encrypted with the AWS-owned key, not a key 
 to GitHub unconditionally. Entries are keyed by a hash of the token besides the request, so even a public
 answer is only read back with the token that fetched it.
 
+Warm path: each execution environment also keeps the entries it read or wrote in memory (most recent first,
+MEMORY_BYTES at most), so a repeated read sends If-None-Match without asking the table first: GitHub's 304
+still decides, so a newer entry another environment stored only costs a 200.
+
 Cold path: the AWS SDK is loaded on a background thread started after the container's first GitHub answer,
 so that answer never waits for it; until the client is ready, calls go to GitHub unconditionally. No table
 configured (GITHUB_CACHE_TABLE empty), or DynamoDB failing: the same, never an error."""
@@ -20,6 +24,7 @@ import os
 import threading
 import time
 import zlib
+from collections import OrderedDict
 from typing import Any
 
 import requests
@@ -31,6 +36,7 @@ from wegit.settings import get_settings
 
 KEPT_HEADERS = ("Content-Type", "Link", "ETag", "Last-Modified")
 MAX_BODY_BYTES = 300_000  # compressed; DynamoDB items stop at 400 KB
+MEMORY_BYTES = 16_000_000  # the bodies an execution environment keeps in memory (512 MB functions)
 _ready = threading.Event()
 _loading: threading.Thread | None = None
 _lock = threading.Lock()
@@ -88,6 +94,9 @@ class ConditionalAdapter(BaseAdapter):
     def __init__(self, inner: BaseAdapter) -> None:
         super().__init__()
         self.inner = inner
+        self._memory: OrderedDict[str, dict[str, Any]] = OrderedDict()  # key → entry, least recent first
+        self._memory_bytes = 0
+        self._memory_lock = threading.Lock()  # /repositories reads on threads
 
     def close(self) -> None:
         self.inner.close()
@@ -101,7 +110,11 @@ class ConditionalAdapter(BaseAdapter):
             _start_loading()  # after the first answer: it never waits for the AWS SDK
             return response
         key = cache_key(request)
-        cached = self._lookup(key)
+        cached = self._recall(key)
+        if cached is None:
+            cached = self._lookup(key)
+            if cached is not None:
+                self._remember(key, cached)
         if cached is not None:
             if cached.get("ETag"):
                 request.headers["If-None-Match"] = cached["ETag"]
@@ -116,8 +129,29 @@ class ConditionalAdapter(BaseAdapter):
                     response.headers[name] = cached[name]
             response.headers["X-WeGit-Cache"] = "revalidated"
             return response
-        self._store(request, response, key)
+        entry = self._store(request, response, key)
+        if entry is None and response.status_code == 200:
+            entry = {"body": b""}  # no validator (e.g. search): nothing to revalidate, no need to ask the table
+        if entry is not None:
+            self._remember(key, entry)
         return response
+
+    def _recall(self, key: str) -> dict[str, Any] | None:
+        with self._memory_lock:
+            entry = self._memory.get(key)
+            if entry is not None:
+                self._memory.move_to_end(key)
+            return entry
+
+    def _remember(self, key: str, entry: dict[str, Any]) -> None:
+        with self._memory_lock:
+            old = self._memory.pop(key, None)
+            self._memory_bytes -= len(old["body"]) if old else 0
+            self._memory[key] = entry
+            self._memory_bytes += len(entry["body"])
+            while self._memory_bytes > MEMORY_BYTES and len(self._memory) > 1:
+                _, dropped = self._memory.popitem(last=False)
+                self._memory_bytes -= len(dropped["body"])
 
     @staticmethod
     def _lookup(key: str) -> dict[str, Any] | None:
@@ -135,15 +169,16 @@ class ConditionalAdapter(BaseAdapter):
         return entry
 
     @staticmethod
-    def _store(request: requests.PreparedRequest, response: requests.Response, key: str) -> None:
+    def _store(request: requests.PreparedRequest, response: requests.Response, key: str) -> dict[str, Any] | None:
+        """Keep a 200 with a validator in the table; the entry kept (for memory), or None."""
         if response.status_code != 200:
-            return
+            return None
         headers = {name: response.headers[name] for name in KEPT_HEADERS if name in response.headers}
         if not headers.get("ETag") and not headers.get("Last-Modified"):
-            return
+            return None
         body = zlib.compress(response.content, 6)
         if len(body) > MAX_BODY_BYTES:
-            return
+            return None
         item = {
             "pk": {"S": key},
             "headers": {"S": json.dumps(headers)},
@@ -156,6 +191,7 @@ class ConditionalAdapter(BaseAdapter):
             dynamodb.client().put_item(TableName=table(), Item=item)
         except Exception as exc:
             logger.warning("conditional-request cache write failed", extra={"error": type(exc).__name__})
+        return {**headers, "body": response.content}
 
 
 def mount(session: requests.Session) -> None:
