@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from local.dynamodb import DynamoDBLocal, create_tables
@@ -76,13 +78,17 @@ def test_a_missing_table_never_fails_a_read(cache, github, monkeypatch):
 
 def test_a_warm_environment_revalidates_from_memory_and_another_from_the_table(cache, github, monkeypatch):
     client.get_user("sigmavirus24", token=SERVICE)
+    assert conditional._loading is not None
     conditional._loading.join(30)
     client.get_user("sigmavirus24", token=SERVICE)  # stored in the table and kept in memory
     lookups: list[str] = []
     lookup = conditional.ConditionalAdapter._lookup
-    monkeypatch.setattr(
-        conditional.ConditionalAdapter, "_lookup", staticmethod(lambda key: lookups.append(key) or lookup(key))
-    )
+
+    def counted(key: str) -> dict[str, Any] | None:
+        lookups.append(key)
+        return lookup(key)
+
+    monkeypatch.setattr(conditional.ConditionalAdapter, "_lookup", staticmethod(counted))
     client.get_user("sigmavirus24", token=SERVICE)
     assert statuses(github)[-1][1] == 304 and lookups == []  # from memory: no table read
     get_session.cache_clear()  # another execution environment: its memory is empty, the table has the entry

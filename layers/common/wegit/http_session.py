@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Any, Self, TypeVar, cast
+from urllib.request import getproxies
 
 import requests
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
@@ -328,7 +329,7 @@ def build_session(settings: Settings | None = None) -> requests.Session:
 
 def _environment_has_proxies_or_netrc() -> bool:
     """Whether requests would find proxies (they depend on each URL: no_proxy) or a .netrc in the environment."""
-    if requests.utils.getproxies():
+    if getproxies():
         return True
     netrc = [os.environ["NETRC"]] if os.environ.get("NETRC") else [f"~/{name}" for name in requests.utils.NETRC_FILES]
     return any(os.path.exists(os.path.expanduser(path)) for path in netrc)
