@@ -25,6 +25,7 @@ if {event!r} is not None:
         memory_limit_in_mb = 512
         invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
         aws_request_id = "bench"
+        def get_remaining_time_in_millis(self): return 30_000
     answer = {module}.lambda_handler({event!r}, Context())
     assert answer["statusCode"] == 200, answer
     request = time.perf_counter() - started - init

@@ -22,6 +22,7 @@ CONTEXT = type(
         "memory_limit_in_mb": 512,
         "invoked_function_arn": "arn:aws:lambda:us-east-1:123456789012:function:bench",
         "aws_request_id": "bench",
+        "get_remaining_time_in_millis": lambda self: 30_000,  # as Lambda's: each call runs in a deadline scope
     },
 )()
 

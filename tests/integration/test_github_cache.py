@@ -8,6 +8,7 @@ import pytest
 
 from local.dynamodb import DynamoDBLocal, create_tables
 from local.template import load
+from wegit import deadline
 from wegit import dynamodb as dynamodb_client
 from wegit.github import client, conditional, pool
 from wegit.http_session import get_session
@@ -94,3 +95,13 @@ def test_a_warm_environment_revalidates_from_memory_and_another_from_the_table(c
     get_session.cache_clear()  # another execution environment: its memory is empty, the table has the entry
     client.get_user("sigmavirus24", token=SERVICE)
     assert statuses(github)[-1][1] == 304 and len(lookups) == 1
+
+
+def test_the_sdk_loads_after_the_invocation_answered(cache, github):
+    context = type("Context", (), {"get_remaining_time_in_millis": lambda self: 30_000})()
+    with deadline.invocation(context):
+        client.get_user("sigmavirus24", token=SERVICE)
+        assert conditional._loading is None  # the answer is still being built: no import beside it
+    assert conditional._loading is not None
+    conditional._loading.join(30)
+    assert conditional._ready.is_set()

@@ -15,7 +15,7 @@ import contextvars
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +32,11 @@ class Scope:
     ended: bool = False
     _busy: set[Any] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _after: list[Callable[[], None]] = field(default_factory=list)
+
+    def after(self, work: Callable[[], None]) -> None:
+        """Run `work` when the scope ends, once the answer is built: work the answer must not wait for."""
+        self._after.append(work)
 
     def left(self) -> float:
         return self.deadline - time.monotonic()
@@ -79,6 +84,8 @@ def invocation(context: Any, reserve: float = RESERVE_SECONDS) -> Iterator[Scope
     finally:
         _scope.reset(token)
         scope.end()
+        for work in scope._after:
+            work()
 
 
 @contextmanager

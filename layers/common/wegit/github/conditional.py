@@ -13,8 +13,9 @@ MEMORY_BYTES at most), so a repeated read sends If-None-Match without asking the
 still decides, so a newer entry another environment stored only costs a 200.
 
 Cold path: the AWS SDK is loaded on a background thread started after the container's first GitHub answer,
-so that answer never waits for it; until the client is ready, calls go to GitHub unconditionally. No table
-configured (GITHUB_CACHE_TABLE empty), or DynamoDB failing: the same, never an error."""
+once the invocation's answer is built, so that answer neither waits for it nor shares the interpreter with its
+import; until the client is ready, calls go to GitHub unconditionally. No table configured
+(GITHUB_CACHE_TABLE empty), or DynamoDB failing: the same, never an error."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ from typing import Any
 import requests
 from requests.adapters import BaseAdapter
 
-from wegit import http_session
+from wegit import deadline, http_session
 from wegit.observability import logger
 from wegit.settings import get_settings
 
@@ -66,6 +67,16 @@ def _start_loading() -> None:
         if _loading is None:
             _loading = threading.Thread(target=_load_client, name="github-cache", daemon=True)
             _loading.start()
+
+
+def _load_later() -> None:
+    """After the first answer, and once the invocation's answer is built if there is one: that answer neither
+    waits for the AWS SDK nor shares the interpreter with its import."""
+    scope = deadline.current()
+    if scope is None:
+        _start_loading()
+    else:
+        scope.after(_start_loading)
 
 
 def is_public(request: requests.PreparedRequest) -> bool:
@@ -107,14 +118,10 @@ class ConditionalAdapter(BaseAdapter):
             return self.inner.send(request, **kwargs)
         if not _ready.is_set():
             response = self.inner.send(request, **kwargs)
-            _start_loading()  # after the first answer: it never waits for the AWS SDK
+            _load_later()
             return response
         key = cache_key(request)
-        cached = self._recall(key)
-        if cached is None:
-            cached = self._lookup(key)
-            if cached is not None:
-                self._remember(key, cached)
+        cached = self._cached(key)
         if cached is not None:
             if cached.get("ETag"):
                 request.headers["If-None-Match"] = cached["ETag"]
@@ -135,6 +142,15 @@ class ConditionalAdapter(BaseAdapter):
         if entry is not None:
             self._remember(key, entry)
         return response
+
+    def _cached(self, key: str) -> dict[str, Any] | None:
+        """The entry of `key`: from memory, else from the table (then kept in memory)."""
+        cached = self._recall(key)
+        if cached is None:
+            cached = self._lookup(key)
+            if cached is not None:
+                self._remember(key, cached)
+        return cached
 
     def _recall(self, key: str) -> dict[str, Any] | None:
         with self._memory_lock:

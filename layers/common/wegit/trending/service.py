@@ -53,11 +53,6 @@ PASSED_THROUGH = frozenset({429, 503, 504})
 # The combinations the last refresh did not reach (out of time, or github.com asked to wait): the next starts there.
 PENDING_KEY = "refresh#pending"
 _failed_at: dict[str, float] = {}
-# A fresh snapshot is kept in memory this long after it was read, so warm calls for the same page skip the table
-# (the snapshot changes once per refresh; Age and max-age still count from its scrape); at most MEMORY_KEYS pages.
-MEMORY_SECONDS = 60.0
-MEMORY_KEYS = 64
-_recent: dict[str, tuple[float, Snapshot]] = {}
 
 
 @dataclass(frozen=True)
@@ -194,7 +189,7 @@ def scrape_and_store(
 
 def read(query: Query) -> Answer:
     """A fresh snapshot without touching github.com; else scrape once; else a stale one; else 502."""
-    snapshot = _recent_snapshot(query.key)
+    snapshot = trending_store.get(query.key)
     if snapshot is not None and snapshot.age() < max_age():
         return Answer(snapshot.rows, snapshot.age(), stale=False)
     if snapshot is not None and time.time() - _failed_at.get(query.key, 0.0) < RETRY_SCRAPE_AFTER:
@@ -202,7 +197,6 @@ def read(query: Query) -> Answer:
     try:
         fresh, _ = scrape_and_store(query)
         _failed_at.pop(query.key, None)
-        _remember(query.key, fresh)
     except WeGitError as exc:
         _failed_at[query.key] = time.time()
         if snapshot is None:
@@ -214,27 +208,6 @@ def read(query: Query) -> Answer:
         logger.warning("serving a stale trending snapshot", extra={"key": query.key, "age": snapshot.age()})
         return Answer(snapshot.rows, snapshot.age(), stale=True)
     return Answer(fresh.rows, 0.0, stale=False)
-
-
-def _recent_snapshot(key: str) -> Snapshot | None:
-    """The snapshot of `key`: from memory while it is fresh and was read less than MEMORY_SECONDS ago, else from
-    the table (and kept if fresh)."""
-    kept = _recent.get(key)
-    if kept is not None and time.monotonic() - kept[0] < MEMORY_SECONDS and kept[1].age() < max_age():
-        return kept[1]
-    snapshot = trending_store.get(key)
-    if snapshot is not None and snapshot.age() < max_age():
-        _remember(key, snapshot)
-    else:
-        _recent.pop(key, None)
-    return snapshot
-
-
-def _remember(key: str, snapshot: Snapshot) -> None:
-    _recent.pop(key, None)
-    while len(_recent) >= MEMORY_KEYS:
-        del _recent[next(iter(_recent))]  # the longest kept
-    _recent[key] = (time.monotonic(), snapshot)
 
 
 # -- the scheduled refresh -------------------------------------------------------------------------------
