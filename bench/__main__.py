@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.cold import ColdRunner, median
+from bench.cold import STAGES, ColdRunner, median, stages_sample
 from bench.warm import CONTEXT, UpstreamClock, api_event, busy, load_handler
 from local import lambda_python
 from local.dynamodb import DynamoDBLocal, create_tables
@@ -55,6 +55,14 @@ GITHUB_FUNCTIONS = (
     "RepositoriesFunction",
     "SearchRepositoriesFunction",
 )
+# The module of each function's response models (pydantic classes), imported as its own stage (bench.cold.STAGES).
+MODELS = {
+    **dict.fromkeys(GITHUB_FUNCTIONS, "import wegit.github.schemas"),
+    **dict.fromkeys(
+        ("TrendingRepositoriesFunction", "TrendingDevelopersFunction", "TrendingLanguagesFunction"),
+        "import wegit.trending.schemas",
+    ),
+}
 COLD_BUDGET = {
     **dict.fromkeys(GITHUB_FUNCTIONS, 1.8),
     "TrendingRepositoriesFunction": 2.5,
@@ -243,6 +251,23 @@ def main() -> int:  # noqa: PLR0912, PLR0915 - one straight run, section by sect
             }
             for name, samples in init.items()
         }
+        print("cold init by stage: what Powertools' validation (pydantic) and the response models cost")
+        stages: dict[str, dict[str, list[float]]] = {name: {stage: [] for stage in STAGES} for name in MODELS}
+        for _ in range(ROUNDS):
+            for name, models in MODELS.items():
+                for stage, ms in stages_sample(cold, lambda_python.BUILD / name, models).items():
+                    stages[name][stage].append(ms)
+        report["init_stages"] = {
+            name: {
+                **{f"{stage}_cpu_ms": median(samples[stage]) for stage in STAGES},
+                "validation_and_models_ratio": round(
+                    (statistics.median(samples["validation"]) + statistics.median(samples["models"]))
+                    / base["bytecode_cpu"],
+                    2,
+                ),
+            }
+            for name, samples in stages.items()
+        }
         print("cold first request: a fresh process, one request on a new connection")
         first: dict[str, dict[str, Any]] = {}
         for route, (function, path, query, headers, _share) in ENDPOINTS.items():
@@ -358,6 +383,15 @@ def markdown(report: dict[str, Any]) -> str:
     for name, row in report["cold_init"].items():
         lines.append(f"| {name} | {row['ms']} | {row['cpu_ms']} | {row['ratio']} | {row['cpu_ms_without_bytecode']} | "
                      f"{row['ratio_without_bytecode']} |")  # fmt: skip
+    lines += [
+        "",
+        "| init by stage, CPU ms | Powertools resolver | + validation (pydantic) | + response models | + the rest "
+        "| validation + models ÷ `import requests` |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, row in report["init_stages"].items():
+        cells = [name, *(row[f"{stage}_cpu_ms"] for stage in STAGES), row["validation_and_models_ratio"]]
+        lines.append("| " + " | ".join(str(cell) for cell in cells) + " |")
     lines += ["", "| cold first request | init ms | request ms | total ms |", "|---|---:|---:|---:|"]
     for route, row in report["cold_first_request"].items():
         lines.append(f"| {route} | {row['init_ms']} | {row['request_ms']} | {row['total_ms']} |")

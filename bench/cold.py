@@ -35,6 +35,21 @@ elif {url!r}:
 print(json.dumps({{"init": init * 1000, "init_cpu": init_cpu * 1000, "request": request and request * 1000}}))
 """
 
+# What a function's init spends on Powertools' validation: CPU time of each stage of the import, in order.
+STAGES = {
+    "resolver": "import aws_lambda_powertools.event_handler",  # the event handler, Logger, Metrics (no pydantic)
+    "validation": "import pydantic, aws_lambda_powertools.event_handler.middlewares.openapi_validation",
+    "models": "{models}",  # the function's response models (pydantic classes built at import)
+    "rest": "import app",
+}
+STAGES_PROBE = """
+import json, sys, time
+sys.path[:0] = {paths!r}
+marks = [time.process_time()]
+{stages}
+print(json.dumps([(after - before) * 1000 for before, after in zip(marks, marks[1:])]))
+"""
+
 
 class ColdRunner:
     def __init__(self, python: str, trees: dict[str, lambda_python.LambdaTree], env: dict[str, str]) -> None:
@@ -63,6 +78,22 @@ class ColdRunner:
         if done.returncode:
             raise RuntimeError(f"cold sample failed: {done.stderr[-2000:]}")
         return dict(json.loads(done.stdout.splitlines()[-1]))
+
+
+def stages_sample(runner: ColdRunner, function_dir: Path, models: str) -> dict[str, float]:
+    """CPU ms of each of STAGES when `function_dir`'s handler is imported stage by stage in a fresh process."""
+    paths = [str(function_dir), *map(str, runner.trees["bytecode"].paths)]
+    lines = [f"{code.format(models=models or 'pass')}\nmarks.append(time.process_time())" for code in STAGES.values()]
+    done = subprocess.run(
+        [runner.python, "-I", "-S", "-B", "-c", STAGES_PROBE.format(paths=paths, stages="\n".join(lines))],
+        env=runner.env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode:
+        raise RuntimeError(f"staged import failed: {done.stderr[-2000:]}")
+    return dict(zip(STAGES, json.loads(done.stdout.splitlines()[-1]), strict=True))
 
 
 def median(samples: list[float]) -> float:
