@@ -64,7 +64,7 @@ def test_worker_throughput(benchmark, request):
     started = time.monotonic()
 
     def run() -> None:
-        pipeline_world.process(pollers=8, idle=0.5)
+        pipeline_world.process(pollers=8, idle=0.5, visibility_timeout=360)
 
     benchmark.pedantic(run, rounds=1, iterations=1)
     seconds = time.monotonic() - started

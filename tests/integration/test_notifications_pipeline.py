@@ -165,7 +165,7 @@ class World:
                              pollers=pollers, visibility_timeout=visibility_timeout, wait_seconds=0)  # fmt: skip
         poller.start()
         try:
-            poller.drain(idle=idle, timeout=60)
+            poller.drain(idle=idle, timeout=900)
         except TimeoutError:
             raise AssertionError(f"the queue did not empty; outcomes so far: {dict(self.handled)}") from None
         finally:
