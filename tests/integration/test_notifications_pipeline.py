@@ -145,6 +145,18 @@ class World:
         """GitHub now lists these (repo, title, updated_at) notifications for the token's user."""
         self.github.notifications[token] = [notification(repo, title, when) for repo, title, when in items]
 
+    def due_now(self, partition: str, sort_key: str) -> None:
+        """The next window has come for this item (dueAt 0: due at once)."""
+        from wegit.notifications.models import NotificationItem
+
+        NotificationItem(partition, sort_key).update(actions=[NotificationItem.dueAt.set(0)])
+
+    def message(self, partition: str, sort_key: str) -> dict[str, Any]:
+        """The queue message the dispatcher sends for this due item."""
+        item = self.store.item_at(partition, sort_key)
+        assert item is not None
+        return {"pk": partition, "sk": sort_key, "dueAt": int(item.dueAt)}
+
     def dispatch(self) -> dict[str, int]:
         result: dict[str, int] = self.pipeline.dispatch(lambda: 600_000)
         return result
@@ -180,6 +192,11 @@ class World:
             raise
         self.handled[outcome] += 1
         return outcome
+
+    def polls(self, token: str) -> list[Any]:
+        """The GitHub notification requests made with this token."""
+        requests = self.github.requests("/api/notifications")
+        return [r for r in requests if r.headers.get("Authorization", "").endswith(token)]
 
     def sent_to(self, openid: str) -> list[dict[str, Any]]:
         return [message for message in self.wechat.sent if message["touser"] == openid]
@@ -222,7 +239,7 @@ def test_a_new_notification_is_exactly_one_message_with_the_right_fields(world):
     assert world.store.grants(account_id)[NOTIFICATION_TEMPLATE] == 1  # one grant spent
     # The next window: GitHub answers 304 to the stored validators, nothing is sent, no rate limit is spent.
     spent = world.github.rate_spent[token]
-    world.store.lease(account_id, "SUB#" + sub_id, 2**40, 0)  # due again now
+    world.due_now(account_id, "SUB#" + sub_id)
     world.dispatch()
     world.process()
     assert len(world.sent_to(openid)) == 1
@@ -244,7 +261,7 @@ def test_no_grant_sends_nothing_then_one_summary_after_a_grant(world):
     assert world.sent_to(openid) == []
     assert world.store.get_subscription(account_id, sub_id).pending == 3
     world.store.add_grants(account_id, NOTIFICATION_TEMPLATE, 1)
-    world.store.lease(account_id, "SUB#" + sub_id, 2**40, 0)
+    world.due_now(account_id, "SUB#" + sub_id)
     world.dispatch()
     world.process()
     (message,) = world.sent_to(openid)
@@ -270,13 +287,31 @@ def test_the_same_sqs_batch_delivered_twice_sends_once(world):
     sub_id = world.subscribe(account_id)
     world.store.add_grants(account_id, NOTIFICATION_TEMPLATE, 5)
     world.notify(token, ("octo/hello-world", "An issue", iso(-5)))
-    body = json.dumps({"pk": account_id, "sk": "SUB#" + sub_id})
+    body = json.dumps(world.message(account_id, "SUB#" + sub_id))
     sqs = client_for(world.moto.endpoint, "sqs")
     sqs.send_message(QueueUrl=queue_url(QUEUE), MessageBody=body)
     sqs.send_message(QueueUrl=queue_url(QUEUE), MessageBody=body)  # SQS delivers at least once
     world.process()
     assert len(world.sent_to(openid)) == 1
     assert world.store.grants(account_id)[NOTIFICATION_TEMPLATE] == 4
+    assert world.handled["claimed before"] == 1  # the copy was dropped at its claim:
+    assert len(world.polls(token)) == 1  # no second GitHub request
+
+
+def test_a_second_dispatch_before_the_worker_ran_is_dropped_at_the_claim(world):
+    """The dispatcher writes nothing: a run that comes while the first run's message still waits in the queue
+    enqueues the item again, and the worker drops that copy before any GitHub or WeChat call."""
+    account_id, openid, token = world.account()
+    sub_id = world.subscribe(account_id)
+    world.store.add_grants(account_id, NOTIFICATION_TEMPLATE, 5)
+    world.notify(token, ("octo/hello-world", "An issue", iso(-5)))
+    world.dispatch()
+    world.dispatch()
+    world.process(pollers=1)
+    assert world.handled["claimed before"] >= 1
+    assert len(world.polls(token)) == 1
+    assert len(world.sent_to(openid)) == 1
+    assert world.store.item_at(account_id, "SUB#" + sub_id).dueAt > time.time()  # the next window
 
 
 def test_a_crash_after_the_send_before_the_cursor_write_sends_once(world, monkeypatch):
@@ -340,11 +375,11 @@ def test_a_release_watched_by_1000_users_costs_one_github_request(world):
             batch.save(NotificationItem(account_id, "SUB#r1", kind="releases", repo=repo, watchRepo=repo, createdAt=1))
     world.store.watch(repo, +1000, int(time.time()))
     world.github.releases[repo] = {"id": 1, "tag_name": "v1.0.0", "name": "v1.0.0", "published_at": iso(-86400)}
-    watch = {"pk": "REPO#" + repo.lower(), "sk": "WATCH"}
-    assert world.pipeline.handle(watch) == "baseline"  # the first poll records what exists: no news
+    watch = ("REPO#" + repo.lower(), "WATCH")
+    assert world.pipeline.handle(world.message(*watch)) == "baseline"  # the first poll records what exists: no news
     world.github.releases[repo] = {"id": 2, "tag_name": "v2.0.0", "name": "Version 2", "published_at": iso(-60)}
-    assert world.pipeline.handle(watch) == "fanned out to 1000"
-    assert world.pipeline.handle(watch) == "unchanged"  # 304: the ETag still holds
+    assert world.pipeline.handle(world.message(*watch)) == "fanned out to 1000"
+    assert world.pipeline.handle(world.message(*watch)) == "unchanged"  # 304: the ETag still holds
     assert len(world.github.requests(f"/api/repos/{repo}/releases/latest")) == 3  # one per poll, not per watcher
     sqs = client_for(world.moto.endpoint, "sqs")
     attributes = sqs.get_queue_attributes(QueueUrl=queue_url(QUEUE), AttributeNames=["ApproximateNumberOfMessages"])
@@ -366,7 +401,7 @@ def test_a_new_release_reaches_each_subscriber_once(world):
     world.dispatch()
     world.process()
     world.github.releases[repo] = {"id": 8, "tag_name": "v1.0", "name": "One point oh", "published_at": iso(-60)}
-    world.store.lease("REPO#" + repo.lower(), "WATCH", 2**40, 0)
+    world.due_now("REPO#" + repo.lower(), "WATCH")
     world.dispatch()
     world.process()
     for (account_id, openid, _), sub_id, granted in zip(users, subs, (True, True, False), strict=True):

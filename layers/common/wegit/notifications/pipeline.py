@@ -1,24 +1,30 @@
 """The notifications pipeline: a dispatcher on a schedule enqueues what is due, a worker on the queue polls GitHub
 and sends WeChat subscribe messages.
 
-Dispatcher: pages through the `due` index shard by shard (16 shards in parallel, a page at a time, never all in
-memory), sends one SQS message per due item in batches of 10, then leases each item (dueAt moves one window on,
-so the next run does not enqueue it again while its message is in flight). It stops when the invocation's time
-is nearly up: what it did not reach is still due and the next run starts with it (oldest first).
+Dispatcher: reads only. It pages through the `due` index shard by shard (16 shards in parallel, a page at a time,
+never all in memory) and sends one SQS message per due item in batches of 10, each carrying the dueAt it was
+enqueued with. It writes nothing to the table, so it costs one Query per page and one SendMessageBatch per ten
+items. It stops when the invocation's time is nearly up: what it did not reach is still due and the next run
+starts with it (oldest first).
 
-Worker, per message:
+Worker, per message: first the claim, one conditional UpdateItem (dueAt still the enqueued value → dueAt one
+window on) that also reads the item (ALL_NEW), so it costs what the read did before. A second copy of the message
+(an SQS redelivery, or the next dispatcher run enqueuing the item again while the first copy waits in the queue)
+finds dueAt moved, fails the condition and is deleted at once, with no GitHub or WeChat call. When the work fails
+with an error the claim is given back (dueAt set back to the enqueued value) so the retry SQS makes claims it
+again; a container that dies without giving it back leaves the item due one window later.
 - a notifications subscription: one conditional GitHub request with the user's bound token (304: nothing to do,
   no rate limit spent); the items newer than the cursor and those pending for a grant become ONE message;
 - a watched repository: one conditional request for its latest release, however many users watch it; a new
   release is fanned out as one queue message per subscriber (batches of 10);
-- a release for one subscriber: one message.
+- a release for one subscriber: one message (no claim: its delivery record is the guard).
 
 Never twice: before the send, a delivery record keyed by the subscription and the newest item it reports is
-put conditionally (`store.record_delivery`). A redelivered SQS message, or the next poll after a crash between
-the send and the cursor write, finds the same newest item, so the same key, so the claim fails and nothing is
-sent; only the cursor is written. A claim is given back when WeChat did not take the message (no grant,
-refused, unreachable) so a retry can send it; after a read timeout, when WeChat may have taken it, the claim
-stays: at most once rather than twice."""
+put conditionally (`store.record_delivery`). A retried message, or the next poll after a crash between the send
+and the cursor write, finds the same newest item, so the same key, so the claim fails and nothing is sent; only
+the cursor is written. A delivery claim is given back when WeChat did not take the message (no grant, refused,
+unreachable) so a retry can send it; after a read timeout, when WeChat may have taken it, the claim stays: at
+most once rather than twice."""
 
 from __future__ import annotations
 
@@ -52,8 +58,10 @@ counts: Counter[str] = Counter()
 @lru_cache(maxsize=1)
 def _sqs() -> Any:
     import boto3
+    from botocore.config import Config
 
-    return boto3.client("sqs")
+    # A connection per dispatching thread: botocore's default pool (10) would open and drop one per batch.
+    return boto3.client("sqs", config=Config(max_pool_connections=DISPATCH_THREADS + 4))
 
 
 def queue_url() -> str:
@@ -99,18 +107,16 @@ def flush_counts() -> None:
 
 
 def dispatch(remaining_ms: Callable[[], int], now: int | None = None) -> dict[str, int]:
-    """Enqueue everything due (or as much as the time allows); how many were enqueued, leased and left."""
+    """Enqueue everything due (or as much as the time allows); how many were enqueued and shards left unfinished."""
     now = now or _now()
     started = time.monotonic()
-    until = now + get_settings().notifications_window
     # The clients before the threads: creating a botocore client is not thread-safe.
     _sqs()
     NotificationItem._get_connection().connection.client  # noqa: B018 - created here, once
     with ThreadPoolExecutor(DISPATCH_THREADS, thread_name_prefix="dispatch") as pool:
-        results = list(pool.map(lambda shard: _dispatch_shard(shard, now, until, remaining_ms), store.shards()))
+        results = list(pool.map(lambda shard: _dispatch_shard(shard, now, remaining_ms), store.shards()))
     total = {
         "enqueued": sum(r["enqueued"] for r in results),
-        "leased": sum(r["leased"] for r in results),
         "shardsUnfinished": sum(r["unfinished"] for r in results),
     }
     counts["NotificationsDispatched"] += total["enqueued"]
@@ -120,18 +126,16 @@ def dispatch(remaining_ms: Callable[[], int], now: int | None = None) -> dict[st
     return total
 
 
-def _dispatch_shard(shard: str, now: int, until: int, remaining_ms: Callable[[], int]) -> dict[str, int]:
-    enqueued = leased = 0
+def _dispatch_shard(shard: str, now: int, remaining_ms: Callable[[], int]) -> dict[str, int]:
+    enqueued = 0
     for batch in _chunks(store.due(shard, now, page_size=PAGE_SIZE)):
         if remaining_ms() < DISPATCH_MARGIN_MS:
             logger.warning("dispatch out of time: the rest stays due for the next run", extra={"shard": shard})
-            return {"enqueued": enqueued, "leased": leased, "unfinished": 1}
-        taken = enqueue([{"pk": pk, "sk": sk} for pk, sk in batch])
-        enqueued += len(taken)
-        leased += sum(store.lease(batch[index][0], batch[index][1], now, until) for index in taken)
+            return {"enqueued": enqueued, "unfinished": 1}
+        enqueued += len(enqueue([{"pk": pk, "sk": sk, "dueAt": due_at} for pk, sk, due_at in batch]))
         if enqueued % 5000 < BATCH:
             logger.info("dispatch progress", extra={"shard": shard, "enqueued": enqueued})
-    return {"enqueued": enqueued, "leased": leased, "unfinished": 0}
+    return {"enqueued": enqueued, "unfinished": 0}
 
 
 # -- worker -------------------------------------------------------------------------------------------------
@@ -142,9 +146,16 @@ def handle(body: dict[str, Any]) -> str:
     partition, sort_key = str(body["pk"]), str(body["sk"])
     if "release" in body:
         return deliver_release(partition, sort_key, body["release"])
-    if partition.startswith(REPO):
-        return poll_repository(partition, sort_key)
-    return poll_notifications(partition, sort_key)
+    enqueued_due, until = int(body["dueAt"]), _now() + get_settings().notifications_window
+    item = store.claim(partition, sort_key, enqueued_due, until)
+    if item is None:
+        counts["NotificationsCopiesDropped"] += 1
+        return "claimed before"  # a second copy, or the item left the due index: no GitHub, no WeChat
+    try:
+        return poll_repository(item) if partition.startswith(REPO) else poll_notifications(item)
+    except Exception:
+        store.unclaim(partition, sort_key, until, enqueued_due)  # the retry of this message claims it again
+        raise
 
 
 def _send(message: dict[str, Any]) -> int:
@@ -194,11 +205,11 @@ def deliver(account_id: str, sub_id: str, key: str, message: dict[str, Any]) -> 
     raise wechat.WeChatError(code)
 
 
-def poll_notifications(account_id: str, sort_key: str) -> str:
-    item = store.item_at(account_id, sort_key)
-    if item is None or item.paused or item.kind != "notifications":
+def poll_notifications(item: NotificationItem) -> str:
+    if item.paused or item.kind != "notifications":
         return "gone"
     sub = store.as_subscription(item)
+    account_id = sub.account_id
     account = accounts.get_account(account_id)
     if account is None:
         return "gone"
@@ -214,7 +225,7 @@ def poll_notifications(account_id: str, sort_key: str) -> str:
         "poll_interval": answer.poll_interval,
     }
     if answer.not_modified and not sub.pending and (answer.poll_interval or 0) <= get_settings().notifications_window:
-        return "unchanged"  # nothing to write: the dispatcher's lease already moved dueAt one window on
+        return "unchanged"  # nothing to write: the claim already moved dueAt one window on
     seen_until = sub.seen_until or _iso(sub.created_at)
     raw = answer.body or []
     items = [compose.notification_item(entry) for entry in raw]
@@ -250,9 +261,8 @@ def _poll_github(account: accounts.Account, sub: store.Subscription) -> sources.
         return None
 
 
-def poll_repository(partition: str, sort_key: str) -> str:
-    item = store.item_at(partition, sort_key)
-    if item is None or not item.repo:
+def poll_repository(item: NotificationItem) -> str:
+    if not item.repo:
         return "gone"
     repo = item.repo
     if (item.remaining or 0) <= 0:

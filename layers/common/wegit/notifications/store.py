@@ -137,10 +137,10 @@ def subscribers(repo: str) -> Iterator[Subscription]:
         yield _subscription(item)
 
 
-def due(shard: str, now: int, page_size: int = 1000) -> Iterator[tuple[str, str]]:
-    """(partition, sort key) of what is due in one shard, oldest first, page by page."""
+def due(shard: str, now: int, page_size: int = 1000) -> Iterator[tuple[str, str, int]]:
+    """(partition, sort key, dueAt) of what is due in one shard, oldest first, page by page."""
     for item in NotificationItem.due.query(shard, NotificationItem.dueAt <= now, page_size=page_size):
-        yield item.accountId, item.sk
+        yield item.accountId, item.sk, int(item.dueAt or 0)
 
 
 def shards() -> list[str]:
@@ -227,18 +227,29 @@ def as_subscription(item: NotificationItem) -> Subscription:
     return _subscription(item)
 
 
-def lease(partition: str, sort_key: str, now: int, until: int) -> bool:
-    """Move a due item's dueAt to `until` (the dispatcher enqueued it), unless it left the due index or another
-    run leased it already; False then."""
+def claim(partition: str, sort_key: str, enqueued_due: int, until: int) -> NotificationItem | None:
+    """Take a due item for one window: dueAt moves from the value it was enqueued with to `until`, and the item is
+    read back in the same call (ALL_NEW). None when dueAt moved already (another copy of the message claimed it)
+    or the item left the due index (paused, deleted)."""
+    item = NotificationItem(partition, sort_key)
     try:
-        NotificationItem(partition, sort_key).update(
-            actions=[NotificationItem.dueAt.set(until)], condition=NotificationItem.dueAt <= now
-        )
+        item.update(actions=[NotificationItem.dueAt.set(until)], condition=NotificationItem.dueAt == enqueued_due)
     except UpdateError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
+            return None
         raise
-    return True
+    return item
+
+
+def unclaim(partition: str, sort_key: str, until: int, enqueued_due: int) -> None:
+    """Give a claim back (the work failed, the message will be retried), unless dueAt moved on since."""
+    try:
+        NotificationItem(partition, sort_key).update(
+            actions=[NotificationItem.dueAt.set(enqueued_due)], condition=NotificationItem.dueAt == until
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
 
 
 def _updated_if_present(item: NotificationItem, actions: list[Any]) -> bool:
