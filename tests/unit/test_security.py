@@ -60,8 +60,7 @@ ALLOWED = {
     "TrendingDevelopersFunction": {"TrendingTable": SNAPSHOTS},
     "TrendingLanguagesFunction": {"TrendingTable": ["dynamodb:GetItem"]},
     "RefreshTrendingFunction": {"TrendingTable": SNAPSHOTS},
-    "DispatchNotificationsFunction": {
-        "NotificationsTable": ["dynamodb:UpdateItem"],
+    "DispatchNotificationsFunction": {  # reads only: the worker claims each item
         str({"Fn::Sub": "${NotificationsTable.Arn}/index/due"}): ["dynamodb:Query"],
         "NotificationsQueue": ["sqs:SendMessage"],
     },
