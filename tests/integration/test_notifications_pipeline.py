@@ -4,6 +4,7 @@ worker's record handler receives them in SQS batch events (local.queues), as Lam
 
 from __future__ import annotations
 
+import calendar
 import importlib.util
 import itertools
 import json
@@ -229,7 +230,8 @@ def test_a_new_notification_is_exactly_one_message_with_the_right_fields(world):
     account_id, openid, token = world.account()
     sub_id = world.subscribe(account_id)
     world.store.add_grants(account_id, NOTIFICATION_TEMPLATE, 2)
-    world.notify(token, ("octo/hello-world", "Crash when the configuration file is empty", iso(-5)))
+    updated = iso(-5)
+    world.notify(token, ("octo/hello-world", "Crash when the configuration file is empty", updated))
     assert world.dispatch()["enqueued"] >= 1
     world.process()
     (message,) = world.sent_to(openid)
@@ -240,7 +242,8 @@ def test_a_new_notification_is_exactly_one_message_with_the_right_fields(world):
     assert data["thing2"]["value"] == "Crash when the conf…"  # 20 characters, cut with an ellipsis
     assert len(data["thing2"]["value"]) == 20
     assert data["phrase3"]["value"] == "议题"
-    assert data["time4"]["value"] == time.strftime("%Y-%m-%d %H:%M", time.gmtime(time.time() - 5 + 8 * 3600))
+    beijing = calendar.timegm(time.strptime(updated, "%Y-%m-%dT%H:%M:%SZ")) + 8 * 3600  # the item's time, UTC+8
+    assert data["time4"]["value"] == time.strftime("%Y-%m-%d %H:%M", time.gmtime(beijing))
     assert world.store.grants(account_id)[NOTIFICATION_TEMPLATE] == 1  # one grant spent
     # The next window: GitHub answers 304 to the stored validators, nothing is sent, no rate limit is spent.
     spent = world.github.rate_spent[token]
