@@ -105,3 +105,21 @@ def test_the_sdk_loads_after_the_invocation_answered(cache, github):
     assert conditional._loading is not None
     conditional._loading.join(30)
     assert conditional._ready.is_set()
+
+
+def test_a_read_without_a_validator_is_not_looked_up_again(cache, github, monkeypatch):
+    client.get_user("sigmavirus24", token=SERVICE)
+    assert conditional._loading is not None
+    conditional._loading.join(30)
+    lookups: list[str] = []
+    lookup = conditional.ConditionalAdapter._lookup
+
+    def counted(key: str) -> dict[str, Any] | None:
+        lookups.append(key)
+        return lookup(key)
+
+    monkeypatch.setattr(conditional.ConditionalAdapter, "_lookup", staticmethod(counted))
+    for _ in range(3):
+        client.search_repositories("tetris", 1, token=SERVICE)
+    assert "ETag" not in github.server.log[-1][1].headers  # GitHub's search answers carry no validator
+    assert len(lookups) == 1

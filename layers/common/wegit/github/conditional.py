@@ -8,9 +8,10 @@ a private email), and this table is encrypted with the AWS-owned key, not a key 
 to GitHub unconditionally. Entries are keyed by a hash of the token besides the request, so even a public
 answer is only read back with the token that fetched it.
 
-Warm path: each execution environment also keeps the entries it read or wrote in memory (most recent first,
-MEMORY_BYTES at most), so a repeated read sends If-None-Match without asking the table first: GitHub's 304
-still decides, so a newer entry another environment stored only costs a 200.
+Warm path: each execution environment also keeps the entries it read or wrote in memory (MEMORY_BYTES at most,
+the least recently used dropped first), so a repeated read sends If-None-Match without asking the table first:
+GitHub's 304 still decides, so a newer entry another environment stored only costs a 200. A read GitHub answered
+without a validator (search) is remembered as such, so the table is not asked for it again.
 
 Cold path: the AWS SDK is loaded on a background thread started after the container's first GitHub answer,
 once the invocation's answer is built, so that answer neither waits for it nor shares the interpreter with its
