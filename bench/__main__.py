@@ -177,6 +177,8 @@ def main() -> int:  # noqa: PLR0912, PLR0915 - one straight run, section by sect
             "POWERTOOLS_LOG_LEVEL": "CRITICAL",
         }
         os.environ.update(env)
+        for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):  # Lambda sets neither; with one, requests stats the
+            os.environ.pop(name, None)  # bundle's path on every call (the fakes are plain HTTP: no bundle needed)
         from wegit.http_session import get_session
         from wegit.settings import get_settings
         from wegit.trending import service as trending
