@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench import notifications  # imported before main() changes os.environ (it keeps the caller's)
 from bench.cold import STAGES, ColdRunner, median, stages_sample
 from bench.warm import CONTEXT, UpstreamClock, api_event, busy, load_handler
 from local import lambda_python
@@ -363,6 +364,9 @@ def main() -> int:  # noqa: PLR0912, PLR0915 - one straight run, section by sect
     targets["US$ per million, contract mix, vs REST API + x86 + no cache"] = target(
         round(ratio, 2), "<= 0.4", ratio <= 0.4
     )
+    if notifications.enabled():  # the notifications pipeline (BENCH_NOTIFICATIONS=0 skips it)
+        report["notifications"] = notifications.run()
+        targets.update(notifications.targets(report["notifications"]))
     report["targets"] = targets
     report["seconds"] = round(time.perf_counter() - started, 1)
 
@@ -372,6 +376,9 @@ def main() -> int:  # noqa: PLR0912, PLR0915 - one straight run, section by sect
 
     draw(report, OUT / "results.png")
     (OUT / "results.md").write_text(markdown(report))
+    if "notifications" in report:
+        with (OUT / "results.md").open("a") as results_md:
+            results_md.write(notifications.markdown(report["notifications"]))
     print_table(report)
     return 0
 

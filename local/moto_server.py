@@ -8,7 +8,8 @@ to fill and hours to empty. Patched here (the behaviour is moto's, only the cost
 - ReceiveMessage filtered every message into a new list to take the first ten visible ones: it now walks the
   queue only until it has them;
 - DeleteMessage searched every message's receipt handles, twice: messages are found by receipt handle in a dict;
-- moto's clock built two datetimes per reading, read once per message per call.
+- moto's clock built two datetimes per reading, read once per message per call;
+- every request listed moto's package folder (a listdir and ~150 isdir calls) to find its service: listed once.
 And werkzeug's development server closes the connection after every answer (it cannot tell whether the
 application read the whole request body), so each AWS call was a new TCP connection and a new server thread.
 Here a request whose body has a Content-Length is read whole before the application sees it, and its connection
@@ -28,7 +29,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import werkzeug.serving
-from moto import server
+from moto import backends, server
 from moto.core.utils import camelcase_to_underscores
 from moto.moto_server.werkzeug_app import MotoRequestHandler
 from moto.sqs import exceptions, models
@@ -166,6 +167,8 @@ def _patch() -> None:
     reading, reading_ms = getattr(models, "unix_time"), getattr(models, "unix_time_millis")  # noqa: B009
     setattr(models, "unix_time", lambda dt=None: time.time() if dt is None else reading(dt))  # noqa: B010
     setattr(models, "unix_time_millis", lambda dt=None: time.time() * 1000.0 if dt is None else reading_ms(dt))  # noqa: B010
+    modules = tuple(backends.list_of_moto_modules())
+    setattr(backends, "list_of_moto_modules", lambda: modules)  # noqa: B010
     queue = models.Queue
     for name in _COUNTS:
         setattr(queue, name, _while_sending(getattr(queue, name), lambda _queue: 0))

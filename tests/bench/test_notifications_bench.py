@@ -11,6 +11,7 @@ import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
+from pathlib import Path
 
 import pytest
 
@@ -31,6 +32,23 @@ WORKER_POLLERS = int(os.environ.get("WEGIT_BENCH_POLLERS", "8"))
 # The dispatch runs read items due at a made-up time of their own, far ahead, so neither sees the other's items
 # nor the worker run the dispatch runs' (a later run's time is earlier: dueAt <= its time leaves the others out).
 AHEAD = 10**8
+
+
+def cpu_seconds() -> float:
+    """CPU time (user + system) of this process and every process it started (moto, DynamoDB Local): what the
+    work cost whatever else the machine was doing (Linux /proc; 0 elsewhere)."""
+    ticks, table = os.sysconf("SC_CLK_TCK"), {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        table[int(entry.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))  # ppid, utime + stime
+    family, grown = {os.getpid()}, True
+    while grown:
+        children = {pid for pid, (parent, _) in table.items() if parent in family} - family
+        family, grown = family | children, bool(children)
+    return sum(table[pid][1] for pid in family if pid in table) / ticks
 
 
 def due_subscriptions(count: int, due_at: int) -> None:
@@ -57,11 +75,13 @@ def test_dispatch(benchmark, request, count):
     due_at = int(time.time()) + AHEAD - count
     due_subscriptions(count, due_at)
     results = {}
+    cpu = cpu_seconds()
 
     def run() -> None:
         results.update(pipeline_world.pipeline.dispatch(lambda: 600_000, now=due_at))
 
     benchmark.pedantic(run, rounds=1, iterations=1)
+    results["cpu_seconds"] = round(cpu_seconds() - cpu, 1)
     client_for(pipeline_world.moto.endpoint, "sqs").purge_queue(QueueUrl=queue_url(QUEUE))
     benchmark.extra_info.update(results, subscriptions=count, seconds=round(benchmark.stats.stats.max, 1))
     print(f"\ndispatch of {count} due subscriptions: {benchmark.stats.stats.max:.1f} s, {results}")
@@ -71,14 +91,14 @@ def test_dispatch(benchmark, request, count):
 def test_worker_throughput(benchmark, request):
     pipeline_world = request.getfixturevalue("world")
     users = seed(pipeline_world, WORKER_SUBSCRIPTIONS)
-    started = time.monotonic()
+    started, cpu = time.monotonic(), cpu_seconds()
 
     def run() -> None:
         pipeline_world.dispatch()
         pipeline_world.process(pollers=WORKER_POLLERS, idle=0.5, visibility_timeout=360)
 
     benchmark.pedantic(run, rounds=1, iterations=1)
-    seconds = time.monotonic() - started
+    seconds, cpu = time.monotonic() - started, cpu_seconds() - cpu
     tokens = {token for _, _, token in users}
     requests = [r for r in pipeline_world.github.requests("/api/notifications")
                 if r.headers.get("Authorization", "").split()[-1] in tokens]  # fmt: skip
@@ -87,9 +107,9 @@ def test_worker_throughput(benchmark, request):
     benchmark.extra_info.update(
         subscriptions=len(users), seconds=round(seconds, 1), per_second=round(len(users) / seconds, 1),
         github_requests_per_subscription=round(len(requests) / len(users), 3), messages=sent, pollers=WORKER_POLLERS,
-        outcomes=dict(pipeline_world.handled),
+        outcomes=dict(pipeline_world.handled), cpu_ms_per_subscription=round(cpu * 1000 / len(users), 1),
     )  # fmt: skip
     print(f"\nworker: {len(users)} subscriptions dispatched and processed in {seconds:.1f} s = "
           f"{len(users) / seconds:.1f}/s, {len(requests) / len(users):.2f} GitHub requests per subscription, "
-          f"{sent} messages")  # fmt: skip
+          f"{sent} messages, {cpu * 1000 / len(users):.0f} CPU ms per subscription")  # fmt: skip
     assert_each_polled_and_messaged_once(pipeline_world, users)
