@@ -428,8 +428,10 @@ def cut20(text: str) -> str:
 
 def test_subscriptions_go_through_the_real_queue_none_lost_none_twice(world):
     """End to end through SQS: dispatched in batches of 10, delivered to the worker in batch events by four
-    pollers; every subscription polled exactly once and messaged exactly once. `make bench` runs 10 000."""
-    count = int(os.environ.get("WEGIT_PIPELINE_SUBSCRIPTIONS", "100"))
+    pollers; every subscription polled exactly once and messaged exactly once. 200 here (~80 CPU ms each across
+    the local stand-ins on a 2-core machine: the time belongs in the benchmark); `make bench` runs more with the
+    same checks (WEGIT_BENCH_WORKER=10000 for 10 000), and WEGIT_PIPELINE_SUBSCRIPTIONS sets this one."""
+    count = int(os.environ.get("WEGIT_PIPELINE_SUBSCRIPTIONS", "200"))
     users = seed(world, count)
     assert world.dispatch()["enqueued"] >= count
     world.process(pollers=4, visibility_timeout=60)  # long enough that no message is received twice

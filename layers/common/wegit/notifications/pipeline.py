@@ -52,6 +52,7 @@ BATCH = 10  # SQS SendMessageBatch's most
 DISPATCH_THREADS = 16  # one per shard
 DISPATCH_MARGIN_MS = 20_000  # the dispatcher stops this long before its timeout
 PAGE_SIZE = 500
+PROGRESS_EVERY = 5000  # a shard logs its progress each time it has enqueued this many more
 counts: Counter[str] = Counter()
 
 
@@ -132,8 +133,9 @@ def _dispatch_shard(shard: str, now: int, remaining_ms: Callable[[], int]) -> di
         if remaining_ms() < DISPATCH_MARGIN_MS:
             logger.warning("dispatch out of time: the rest stays due for the next run", extra={"shard": shard})
             return {"enqueued": enqueued, "unfinished": 1}
+        before = enqueued
         enqueued += len(enqueue([{"pk": pk, "sk": sk, "dueAt": due_at} for pk, sk, due_at in batch]))
-        if enqueued % 5000 < BATCH:
+        if enqueued // PROGRESS_EVERY > before // PROGRESS_EVERY:
             logger.info("dispatch progress", extra={"shard": shard, "enqueued": enqueued})
     return {"enqueued": enqueued, "unfinished": 0}
 
