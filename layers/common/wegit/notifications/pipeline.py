@@ -21,10 +21,10 @@ again; a container that dies without giving it back leaves the item due one wind
 
 Never twice: before the send, a delivery record keyed by the subscription and the newest item it reports is
 put conditionally (`store.record_delivery`). A retried message, or the next poll after a crash between the send
-and the cursor write, finds the same newest item, so the same key, so the claim fails and nothing is sent; only
-the cursor is written. A delivery claim is given back when WeChat did not take the message (no grant, refused,
-unreachable) so a retry can send it; after a read timeout, when WeChat may have taken it, the claim stays: at
-most once rather than twice."""
+and the cursor write, finds the same newest item, so the same key, so the put fails and nothing is sent; only
+the cursor is written. The record is deleted again when WeChat did not take the message (no grant, refused,
+unreachable) so a retry can send it; after a read timeout, when WeChat may have taken it, it stays: at most
+once rather than twice."""
 
 from __future__ import annotations
 
