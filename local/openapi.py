@@ -1,40 +1,157 @@
-"""One OpenAPI document merged from every function's resolver (Powertools OpenAPIMerge), and Swagger UI
-for it; served by the local API only, never deployed."""
+"""The OpenAPI document, from every function's routes registered on one Powertools resolver with their declared
+types, and the contract compiled from it for the run time (wegit/contract.json: each route's parameters and
+body, and the shapes GitHub's answers are checked against, as plain JSON Schema that wegit.shapes checks). Both
+are written by `make openapi`; a test checks the committed ones are current. Swagger UI is served by the local
+API only, never deployed."""
 
 from __future__ import annotations
 
+import ast
+import copy
+import importlib
+import importlib.util
 import json
+import re
 import sys
+import types
+import typing
+from pathlib import Path
 from typing import Any
 
 from local.template import LAYER_DIR, ROOT, load
 
 SWAGGER_DIR = ROOT / "node_modules" / "swagger-ui-dist"
 DOCUMENT = ROOT / "openapi.json"
+CONTRACT = LAYER_DIR / "wegit" / "contract.json"
+# The GitHub resources whose shape is checked before use (a 502 otherwise), and projected to their fields.
+SHAPES = ("User", "Event", "Repository", "RepositoryWithReadme", "SearchRepository")
 
 
-def document() -> str:
-    """The merged OpenAPI document as JSON text."""
+def _on_path() -> None:
     # The handlers import the layer as Lambda provides it (/opt/python); here that is layers/common.
     if str(LAYER_DIR) not in sys.path:
         sys.path.insert(0, str(LAYER_DIR))
-    from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
+
+
+def declared_types(path: Path) -> dict[str, Any]:
+    """What a function's `if TYPE_CHECKING:` block imports: the types its annotations name, never loaded at
+    run time; imported here for real to resolve them."""
+    names: dict[str, Any] = {}
+    for node in ast.parse(path.read_text()).body:
+        if not (isinstance(node, ast.If) and ast.unparse(node.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING")):
+            continue
+        for statement in node.body:
+            if isinstance(statement, ast.ImportFrom) and statement.module:
+                module = importlib.import_module(statement.module)
+                for alias in statement.names:
+                    names[alias.asname or alias.name] = getattr(module, alias.name)
+            elif isinstance(statement, ast.Import):
+                for alias in statement.names:
+                    names[alias.asname or alias.name] = importlib.import_module(alias.name)
+    return names
+
+
+def _powertools_type(annotation: Any) -> Any:
+    """wegit.api.Response[X] as Powertools' Response[X], the form its resolver documents."""
+    from aws_lambda_powertools.event_handler import Response
+
+    from wegit import api
+
+    if typing.get_origin(annotation) is api.Response:
+        return Response[typing.get_args(annotation)]  # type: ignore[misc]
+    return annotation
+
+
+def _with_models(value: Any, names: dict[str, Any]) -> Any:
+    """`responses` with each model named by a string resolved."""
+    if isinstance(value, dict):
+        return {key: names[item] if key == "model" and isinstance(item, str) else _with_models(item, names)
+                for key, item in value.items()}  # fmt: skip
+    return value
+
+
+def resolver() -> Any:
+    """One Powertools resolver with every function's routes, as each function declares them."""
+    _on_path()
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+
+    app = APIGatewayHttpResolver(enable_validation=True)
+    # The template says which functions serve the API.
+    for spec in load().functions.values():
+        if not spec.routes:
+            continue
+        path = spec.code_uri / f"{spec.handler.rpartition('.')[0]}.py"
+        loaded = importlib.util.spec_from_file_location(f"openapi_{spec.name}", path)
+        assert loaded is not None and loaded.loader is not None
+        module = importlib.util.module_from_spec(loaded)
+        loaded.loader.exec_module(module)
+        names = declared_types(path)
+        for route in module.app.routes:
+            handler = route.handler
+            hints = typing.get_type_hints(handler, {**handler.__globals__, **names}, include_extras=True)
+            typed = types.FunctionType(handler.__code__, handler.__globals__, handler.__name__, handler.__defaults__)
+            typed.__annotations__ = {name: _powertools_type(hint) for name, hint in hints.items()}
+            typed.__doc__ = handler.__doc__
+            register = getattr(app, route.method.lower())
+            options = {"security": route.security, "responses": _with_models(route.responses, names)}
+            register(re.sub(r"\{(\w+)\}", r"<\1>", route.path), **{k: v for k, v in options.items() if v})(typed)
+    return app
+
+
+def document() -> str:
+    """The OpenAPI document as JSON text."""
+    _on_path()
     from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
     from wegit import __version__
 
-    merge = OpenAPIMerge(
+    schema = resolver().get_openapi_json_schema(
         title="WeGit API",
         version=__version__,
         description='Backend of the WeGit mini-program. Every error body is {"message": "..."}.',
-        on_conflict="error",
         security_schemes={"session": HTTPBearer(bearerFormat="wgs_ session token from POST /sessions")},
     )
-    # The template says which functions serve the API; discovery by AST would miss `app = make_resolver()`.
-    for spec in load().functions.values():
-        if spec.routes:
-            merge.add_file(spec.code_uri / f"{spec.handler.rpartition('.')[0]}.py", resolver_name="app")
-    return json.dumps(_with_our_errors(json.loads(merge.get_openapi_json_schema())), indent=2) + "\n"
+    return json.dumps(_with_our_errors(json.loads(schema)), indent=2) + "\n"
+
+
+def _inline(schema: Any, components: dict[str, Any]) -> Any:
+    """`schema` with every $ref replaced by what it names (the models have no cycles) and no titles."""
+    if isinstance(schema, list):
+        return [_inline(item, components) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if "$ref" in schema:
+        return _inline(components[schema["$ref"].rpartition("/")[2]], components)
+    return {key: _inline(value, components) for key, value in schema.items() if key != "title"}
+
+
+def contract(document_text: str) -> str:
+    """The contract the run time checks, compiled from the OpenAPI document and the GitHub shapes."""
+    _on_path()
+    from pydantic import TypeAdapter
+
+    from wegit.github import schemas
+
+    spec = json.loads(document_text)
+    components = spec.get("components", {}).get("schemas", {})
+    routes: dict[str, Any] = {}
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            parameters = [
+                {"name": parameter["name"], "in": parameter["in"], "required": parameter.get("required", False),
+                 "python": parameter["name"], "schema": _inline(parameter["schema"], components)}
+                for parameter in operation.get("parameters", [])
+            ]  # fmt: skip
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+            routes[f"{method.upper()} {path}"] = {
+                "parameters": parameters,
+                "body": None if body is None else {"python": "body", "schema": _inline(body, components)},
+            }
+    shapes = {}
+    for name in SHAPES:
+        generated = TypeAdapter(getattr(schemas, name)).json_schema(mode="validation")
+        shapes[name] = _inline({k: v for k, v in generated.items() if k != "$defs"}, generated.get("$defs", {}))
+    return json.dumps({"routes": routes, "shapes": shapes}, indent=1, sort_keys=True) + "\n"
 
 
 ERRORS = {

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from aws_lambda_powertools.event_handler.openapi.params import Body
+from typing import TYPE_CHECKING
 
 from wegit.accounts.service import current
-from wegit.api import SESSION, entry_point, make_resolver
+from wegit.api import SESSION, Response, Router, entry_point, ok
 from wegit.notifications import service
-from wegit.notifications.schemas import Grants, GrantsRequest
-from wegit.validation import SessionAuthorization
 
-app = make_resolver(sessions=True)
+if TYPE_CHECKING:  # the declared types: checked ahead of time (wegit/contract.json), never imported at run time
+    from typing import Annotated
+
+    from aws_lambda_powertools.event_handler.openapi.params import Body
+
+    from wegit.notifications.schemas import Grants, GrantsRequest
+    from wegit.validation import SessionAuthorization
+
+app = Router()
 
 
 @app.post("/subscriptions/grants", security=SESSION)
-def create_grants(body: Annotated[GrantsRequest, Body()], authorization: SessionAuthorization = None) -> Grants:
-    return Grants(**service.record_grants(current(authorization), body.templateId, body.count))
+def create_grants(
+    body: Annotated[GrantsRequest, Body()], authorization: SessionAuthorization = None
+) -> Response[Grants]:
+    return ok(service.record_grants(current(authorization), body.templateId, body.count))
 
 
 lambda_handler = entry_point(app)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from aws_lambda_powertools.event_handler import Response
+from typing import TYPE_CHECKING, Any
 
 from wegit.accounts import service
-from wegit.api import SESSION, entry_point, make_resolver, no_content
-from wegit.validation import SessionAuthorization
+from wegit.api import SESSION, Response, Router, entry_point, no_content
 
-app = make_resolver(sessions=True)
+if TYPE_CHECKING:  # the declared types: checked ahead of time (wegit/contract.json), never imported at run time
+    from wegit.validation import SessionAuthorization
+
+app = Router()
 
 
 @app.delete("/me/github-token", security=SESSION)

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from wegit.accounts import service
-from wegit.accounts.schemas import Me
-from wegit.api import SESSION, entry_point, make_resolver
-from wegit.validation import SessionAuthorization
+from typing import TYPE_CHECKING
 
-app = make_resolver(sessions=True)
+from wegit.accounts import service
+from wegit.api import SESSION, Response, Router, entry_point, ok
+
+if TYPE_CHECKING:  # the declared types: checked ahead of time (wegit/contract.json), never imported at run time
+    from wegit.accounts.schemas import Me
+    from wegit.validation import SessionAuthorization
+
+app = Router()
 
 
 @app.get("/me", security=SESSION)
-def get_me(authorization: SessionAuthorization = None) -> Me:
-    return Me(**service.me(service.current(authorization)))
+def get_me(authorization: SessionAuthorization = None) -> Response[Me]:
+    return ok(service.me(service.current(authorization)))
 
 
 lambda_handler = entry_point(app)

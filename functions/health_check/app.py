@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from wegit import __version__
-from wegit.api import entry_point, make_resolver
+from wegit.api import Router, entry_point
 
-app = make_resolver(validation=False)  # no parameters: nothing to validate
+app = Router()
 
 
 @app.get("/health-check")

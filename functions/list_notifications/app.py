@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Query
-
-from wegit.api import SESSION, entry_point, make_resolver, paged_response
+from wegit.api import SESSION, Response, Router, entry_point, paged_response
 from wegit.notifications import service
-from wegit.validation import Authorization, EventsPage
 
-app = make_resolver(sessions=True)
+if TYPE_CHECKING:  # the declared types: checked ahead of time (wegit/contract.json), never imported at run time
+    from wegit.validation import AllNotifications, Authorization, EventsPage, Participating
+
+app = Router()
 
 
 @app.get("/notifications", security=SESSION)
 def list_notifications(
-    all: Annotated[bool, Query(description="read ones too, not only unread")] = False,
-    participating: Annotated[bool, Query(description="only where you are involved")] = False,
+    all: AllNotifications = False,
+    participating: Participating = False,
     page: EventsPage = 1,
     authorization: Authorization = None,
 ) -> Response[Any]:

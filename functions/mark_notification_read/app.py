@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Path
-
-from wegit.api import SESSION, entry_point, make_resolver, no_content
+from wegit.api import SESSION, Response, Router, entry_point, no_content
 from wegit.notifications import service
-from wegit.validation import Authorization
 
-app = make_resolver(sessions=True)
+if TYPE_CHECKING:  # the declared types: checked ahead of time (wegit/contract.json), never imported at run time
+    from wegit.validation import Authorization, ThreadId
+
+app = Router()
 
 
-@app.patch("/notifications/threads/<id>", security=SESSION)
-def mark_notification_read(
-    id: Annotated[str, Path(pattern=r"^[0-9]{1,20}$", description="a notification thread id")],
-    authorization: Authorization = None,
-) -> Response[Any]:
+@app.patch("/notifications/threads/{id}", security=SESSION)
+def mark_notification_read(id: ThreadId, authorization: Authorization = None) -> Response[Any]:
     service.mark_read(authorization, id)
     return no_content()
 

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from aws_lambda_powertools.event_handler.openapi.params import Body
+from typing import TYPE_CHECKING
 
 from wegit.accounts import service
-from wegit.accounts.schemas import GitHubTokenRequest, GitHubUser
-from wegit.api import SESSION, entry_point, make_resolver
-from wegit.validation import SessionAuthorization
+from wegit.api import SESSION, Response, Router, entry_point, ok
 
-app = make_resolver(sessions=True)
+if TYPE_CHECKING:  # the declared types: checked ahead of time (wegit/contract.json), never imported at run time
+    from typing import Annotated
+
+    from aws_lambda_powertools.event_handler.openapi.params import Body
+
+    from wegit.accounts.schemas import GitHubTokenRequest, GitHubUser
+    from wegit.validation import SessionAuthorization
+
+app = Router()
 
 
 @app.put("/me/github-token", security=SESSION)
 def put_github_token(
     body: Annotated[GitHubTokenRequest, Body()], authorization: SessionAuthorization = None
-) -> GitHubUser:
-    return GitHubUser(**service.bind_github_token(service.current(authorization), body.token))
+) -> Response[GitHubUser]:
+    return ok(service.bind_github_token(service.current(authorization), body.token))
 
 
 lambda_handler = entry_point(app)

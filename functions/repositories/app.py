@@ -2,30 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING
 
 import wegit.github.preconnect  # noqa: F401 - first: TCP and TLS to GitHub open while the rest imports
 
 # isort: split
 
-from aws_lambda_powertools.event_handler.openapi.params import Query
-
-from wegit.api import entry_point, make_resolver
+from wegit.api import Response, Router, entry_point, ok
 from wegit.github import service
-from wegit.github.schemas import RepositoryWithReadme
-from wegit.validation import Authorization, Owner, RepoName
 
-app = make_resolver()
+if TYPE_CHECKING:  # the declared types: checked ahead of time (wegit/contract.json), never imported at run time
+    from wegit.github.schemas import RepositoryWithReadme
+    from wegit.validation import Authorization, Owner, ReadmeHtml, RepoName
+
+app = Router()
 
 
 @app.get("/repositories")
 def get_repository(
-    owner: Owner,
-    name: RepoName,
-    readme_html: Annotated[bool, Query(description="also return the README as sanitized HTML")] = False,
-    authorization: Authorization = None,
-) -> RepositoryWithReadme:
-    return service.repository(owner, name, authorization, readme_html)
+    owner: Owner, name: RepoName, readme_html: ReadmeHtml = False, authorization: Authorization = None
+) -> Response[RepositoryWithReadme]:
+    return ok(service.repository(owner, name, authorization, readme_html))
 
 
 lambda_handler = entry_point(app)

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import wegit.github.preconnect  # noqa: F401 - first: TCP and TLS to GitHub open while the rest imports
 
 # isort: split
 
-from aws_lambda_powertools.event_handler import Response
-
-from wegit.api import entry_point, make_resolver, paged_response
+from wegit.api import Response, Router, entry_point, paged_response
 from wegit.github import service
-from wegit.github.schemas import SearchRepository
-from wegit.validation import Authorization, SearchPage, SearchText
 
-app = make_resolver()
+if TYPE_CHECKING:  # the declared types: checked ahead of time (wegit/contract.json), never imported at run time
+    from wegit.github.schemas import SearchRepository
+    from wegit.validation import Authorization, SearchPage, SearchText
+
+app = Router()
 
 
 @app.get("/search/repositories")

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING
 
-from aws_lambda_powertools.event_handler.openapi.params import Query
-
-from wegit.api import entry_point, make_resolver
+from wegit.api import Response, Router, entry_point, ok
 from wegit.trending import service as trending
-from wegit.trending.schemas import Language
 
-app = make_resolver()
+if TYPE_CHECKING:  # the declared types: checked ahead of time (wegit/contract.json), never imported at run time
+    from wegit.trending.schemas import Language
+    from wegit.validation import AllLanguages
+
+app = Router()
 
 
 @app.get("/trending-languages")
-def trending_languages(
-    all: Annotated[bool, Query(description="every language github.com offers, with its slug")] = False,
-) -> list[str] | list[Language]:
-    return trending.languages(everything=all)
+def trending_languages(all: AllLanguages = False) -> Response[list[str] | list[Language]]:
+    return ok(trending.languages(everything=all))
 
 
 lambda_handler = entry_point(app)

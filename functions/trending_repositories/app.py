@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from aws_lambda_powertools.event_handler import Response
+from typing import TYPE_CHECKING
 
-from wegit.api import entry_point, make_resolver, trending_response
+from wegit.api import Response, Router, entry_point, trending_response
 from wegit.trending import service as trending
-from wegit.trending.schemas import TrendingRepository
-from wegit.validation import Language, Since, SpokenLanguage
 
-app = make_resolver()
+if TYPE_CHECKING:  # the declared types: checked ahead of time (wegit/contract.json), never imported at run time
+    from wegit.trending.schemas import TrendingRepository
+    from wegit.validation import LanguageQuery, Since, SpokenLanguage
+
+app = Router()
 
 
 @app.get("/trending-repositories")
 def trending_repositories(
-    since: Since = None, language: Language = None, spoken_language_code: SpokenLanguage = None
+    since: Since = None, language: LanguageQuery = None, spoken_language_code: SpokenLanguage = None
 ) -> Response[list[TrendingRepository]]:
     query = trending.Query.from_params("repositories", since, language, spoken_language_code)
     return trending_response(trending.read(query), trending.max_age())

@@ -1,20 +1,26 @@
-"""The HTTP edge shared by every API function: the resolver, the one error-to-status mapping,
-and the Lambda entry point with request-id logging."""
+"""The HTTP edge shared by every API function: the routes a function declares, their parameters checked against
+the schemas compiled ahead of time (wegit/contract.json, from the OpenAPI document), the one error-to-status
+mapping, and the Lambda entry point with request-id logging.
+
+No web framework loads at run time: Powertools' resolver and pydantic cost ~330 ms of every cold start on
+Python 3.13 (`make bench`, README "Performance"). They still build what they are good at, ahead of time:
+`make openapi` registers these routes on a Powertools resolver with their declared types (local/openapi.py),
+which writes openapi.json and, from it, the compiled contract this module checks requests against."""
 
 from __future__ import annotations
 
 import base64
 import gzip
 import json
+import re
 from collections.abc import Callable
-from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
 
-from wegit import deadline, preconnect
+from wegit import deadline, preconnect, shapes
 from wegit.errors import WeGitError, from_aws_sdk
 from wegit.observability import logger
 
@@ -22,7 +28,9 @@ if TYPE_CHECKING:  # types only: importing them would load pynamodb into every G
     from wegit.github.client import Page
     from wegit.trending.service import Answer
 
+T = TypeVar("T")
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
+JSON_TYPE = "application/json"
 
 # Every JSON body a route takes is a few fields and every parameter is short: anything larger is refused
 # before any work.
@@ -31,15 +39,27 @@ MAX_QUERY_STRING_BYTES = 4_096
 # Lambda returns at most 6 MB (6 291 456 bytes) of response payload; the envelope needs a little of it.
 MAX_RESPONSE_BODY_BYTES = 6_291_456 - 16_384
 
+# The OpenAPI security requirement of routes that take `Authorization: Bearer <session token>`.
+SESSION: list[dict[str, list[str]]] = [{"session": []}]
+
+
+@dataclass
+class Response(Generic[T]):
+    """An answer with its status and headers; `Response[Model]` declares the body's OpenAPI schema."""
+
+    status_code: int = 200
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str | None = JSON_TYPE
+
+
+def ok(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response[Any]:
+    return Response(status, body, headers or {})
+
 
 def paged_response(page: Page) -> Response[Any]:
     """A page of items with the `Max-Page` header the client pages by."""
-    return Response(
-        status_code=200,
-        content_type=content_types.APPLICATION_JSON,
-        body=page.items,
-        headers={"Max-Page": str(page.max_page)},
-    )
+    return ok(page.items, headers={"Max-Page": str(page.max_page)})
 
 
 def trending_response(answer: Answer, max_age: int) -> Response[Any]:
@@ -51,91 +71,194 @@ def trending_response(answer: Answer, max_age: int) -> Response[Any]:
     if answer.stale:
         headers["X-Trending-Stale"] = "true"
         headers["Warning"] = '110 - "Response is Stale"'
-    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=answer.rows, headers=headers)
+    return ok(answer.rows, headers=headers)
 
 
 def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response[Any]:
-    return Response(
-        status_code=status,
-        content_type=content_types.APPLICATION_JSON,
-        body={"message": message},
-        headers=headers,
-    )
-
-
-# Plainer words than pydantic's for the failures users meet most; the rest keep pydantic's message.
-_PLAIN = {
-    "string_pattern_mismatch": "not a valid GitHub name (letters, digits and the separators GitHub allows)",
-    "missing": "required",
-    "json_invalid": "not valid JSON",
-    "blank": "blank (spaces only)",
-}
-
-
-def _describe_validation(exc: RequestValidationError) -> str:
-    problems = []
-    for error in exc.errors():
-        location = [str(part) for part in error.get("loc", ()) if part not in ("query", "path", "header", "body")]
-        name = "body" if error.get("type") == "json_invalid" else ".".join(location) or "request"
-        kind = error.get("type", "")
-        if kind == "string_pattern_mismatch" and not str(error.get("input", "x")).strip():
-            kind = "blank"
-        problems.append(f"{name}: {_PLAIN.get(kind, error.get('msg', 'invalid'))}")
-    return "invalid parameter " + "; ".join(problems)
-
-
-# The OpenAPI security requirement of routes that take `Authorization: Bearer <session token>`.
-SESSION: list[dict[str, list[str]]] = [{"session": []}]
+    return ok({"message": message}, status, headers)
 
 
 def no_content() -> Response[Any]:
-    return Response(status_code=204, content_type=None, body=None)
+    return Response(204, None, {}, None)
 
 
-def make_resolver(validation: bool = True, sessions: bool = False) -> APIGatewayHttpResolver:
-    """A resolver with every error answered as JSON {"message": ...} and, unless a route takes no parameters
-    (validation=False), Powertools' validation: it loads pydantic, ~40 % of a cold import (`make bench`).
-    With validation, handlers' answers are checked against their return types too: a mismatch is our bug, a 500.
-    `sessions` declares the bearer scheme of the routes that take a WeGit session."""
-    app = APIGatewayHttpResolver(
-        enable_validation=validation,
-        response_validation_error_http_code=HTTPStatus.INTERNAL_SERVER_ERROR if validation else None,
-    )
-    if sessions:
-        from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str  # OpenAPI's form, as the template's route key: /developers/{name}/events
+    handler: Callable[..., Any]
+    security: list[dict[str, list[str]]] | None = None
+    responses: dict[int, Any] | None = None
 
-        app.configure_openapi(
-            title="WeGit API",
-            security_schemes={"session": HTTPBearer(bearerFormat="wgs_ session token from POST /sessions")},
-        )
+    @property
+    def key(self) -> str:
+        return f"{self.method} {self.path}"
 
-    def _known(exc: WeGitError) -> Response[Any]:
-        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
-        log = logger.warning if exc.status < 500 else logger.error
-        log("request failed", extra={"status": exc.status, "error": type(exc).__name__})
-        return error_response(exc.status, exc.message, headers)
+    def matches(self, method: str, path: str) -> dict[str, str] | None:
+        """The path parameters when `method path` is this route, else None."""
+        if method != self.method:
+            return None
+        pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(self.path))
+        found = re.fullmatch(pattern, path)
+        return found.groupdict() if found else None
 
-    def _invalid(exc: RequestValidationError) -> Response[Any]:
-        message = _describe_validation(exc)
-        logger.info("invalid request", extra={"status": 400, "problem": message})
-        return error_response(400, message)
 
-    def _unexpected(exc: Exception) -> Response[Any]:
+class Router:
+    """The routes one function serves, declared as Powertools' resolver declares them (get/post/put/delete/
+    patch with `security` and `responses`), with their parameters' types in the handler's annotations."""
+
+    def __init__(self) -> None:
+        self.routes: list[Route] = []
+
+    def route(self, method: str, path: str, **options: Any) -> Callable[[Callable[..., T]], Callable[..., T]]:
+        def register(handler: Callable[..., T]) -> Callable[..., T]:
+            self.routes.append(Route(method, path, handler, **options))
+            return handler
+
+        return register
+
+    def get(self, path: str, **options: Any) -> Callable[[Callable[..., T]], Callable[..., T]]:
+        return self.route("GET", path, **options)
+
+    def post(self, path: str, **options: Any) -> Callable[[Callable[..., T]], Callable[..., T]]:
+        return self.route("POST", path, **options)
+
+    def put(self, path: str, **options: Any) -> Callable[[Callable[..., T]], Callable[..., T]]:
+        return self.route("PUT", path, **options)
+
+    def patch(self, path: str, **options: Any) -> Callable[[Callable[..., T]], Callable[..., T]]:
+        return self.route("PATCH", path, **options)
+
+    def delete(self, path: str, **options: Any) -> Callable[[Callable[..., T]], Callable[..., T]]:
+        return self.route("DELETE", path, **options)
+
+    def find(self, event: dict[str, Any]) -> tuple[Route, dict[str, str]] | None:
+        """The route an API Gateway (payload 2.0) event is for, with its path parameters."""
+        route_key = event.get("routeKey", "")
+        for route in self.routes:
+            if route.key == route_key:
+                return route, dict(event.get("pathParameters") or {})
+        http = (event.get("requestContext") or {}).get("http") or {}
+        method, path = http.get("method", ""), event.get("rawPath") or http.get("path", "")
+        for route in self.routes:
+            found = route.matches(method, path)
+            if found is not None:
+                return route, found
+        return None
+
+
+class Invalid(Exception):
+    """A request whose parameters or body break the route's declared types: a 400 naming each problem."""
+
+
+# Lax coercion of text parameters, as pydantic's for query strings and headers.
+_TRUE, _FALSE = {"true", "1", "yes", "on", "t", "y"}, {"false", "0", "no", "off", "f", "n"}
+
+
+def _coerce(text: str, schema: dict[str, Any]) -> Any:
+    options = schema.get("anyOf", [schema])
+    kinds = {option.get("type") for option in options}
+    if "integer" in kinds:
+        try:
+            return int(text.strip())
+        except ValueError:
+            raise shapes.Problem("", "should be a whole number") from None
+    if "boolean" in kinds:
+        lowered = text.strip().lower()
+        if lowered in _TRUE or lowered in _FALSE:
+            return lowered in _TRUE
+        raise shapes.Problem("", "should be true or false")
+    return text
+
+
+def _arguments(route: Route, event: dict[str, Any], path: dict[str, str]) -> dict[str, Any]:
+    compiled = shapes.contract()["routes"][route.key]
+    sources = {
+        "query": event.get("queryStringParameters") or {},
+        "path": path,
+        "header": {key.lower(): value for key, value in (event.get("headers") or {}).items()},
+    }
+    arguments: dict[str, Any] = {}
+    problems: list[str] = []
+    for parameter in compiled["parameters"]:
+        name, schema = parameter["name"], parameter["schema"]
+        raw = sources[parameter["in"]].get(name.lower() if parameter["in"] == "header" else name)
+        if raw is None:
+            if parameter.get("required"):
+                problems.append(f"{name}: required")
+            continue
+        try:
+            value = _coerce(raw, schema)
+            shapes.check(value, schema)
+        except shapes.Problem as problem:
+            problems.append(f"{name}: {_plain(problem, schema)}")
+            continue
+        arguments[parameter["python"]] = value
+    body = compiled.get("body")
+    if body is not None:
+        try:
+            data = json.loads(event.get("body") or "")
+        except ValueError:
+            problems.append("body: not valid JSON")
+        else:
+            try:
+                if not isinstance(data, dict):
+                    raise shapes.Problem("body", "should be a JSON object")
+                arguments[body["python"]] = SimpleNamespace(**shapes.with_defaults(data, body["schema"]))
+            except shapes.Problem as problem:
+                problems.append(f"{problem.where}: {_plain(problem, body['schema'])}")
+    if problems:
+        raise Invalid("invalid parameter " + "; ".join(problems))
+    return arguments
+
+
+def _plain(problem: shapes.Problem, schema: dict[str, Any]) -> str:
+    """Plainer words for a value of the wrong form: what it should have been, from the declared description."""
+    described = schema.get("description", "")
+    if problem.kind != "does not match the allowed form" or not described:
+        return problem.kind
+    return f"not {described}" if described.startswith(("a ", "an ")) else f"not a valid {described}"
+
+
+def _respond(result: Any) -> dict[str, Any]:
+    """A handler's result in the payload 2.0 response format."""
+    answer = result if isinstance(result, Response) else Response(200, result)
+    headers = dict(answer.headers)
+    if answer.content_type:
+        headers["Content-Type"] = answer.content_type
+    body = "" if answer.body is None else json.dumps(answer.body, separators=(",", ":"))
+    return {"statusCode": answer.status_code, "headers": headers, "body": body, "isBase64Encoded": False}
+
+
+def _known(exc: WeGitError) -> dict[str, Any]:
+    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
+    log = logger.warning if exc.status < 500 else logger.error
+    log("request failed", extra={"status": exc.status, "error": type(exc).__name__})
+    return _respond(error_response(exc.status, exc.message, headers))
+
+
+def _resolve(app: Router, event: dict[str, Any], context: Any) -> dict[str, Any]:
+    found = app.find(event)
+    if found is None:
+        return _respond(error_response(404, "no such route"))
+    route, path = found
+    try:
+        return _respond(route.handler(**_arguments(route, event, path)))
+    except Invalid as exc:
+        logger.info("invalid request", extra={"status": 400, "problem": str(exc)})
+        return _respond(error_response(400, str(exc)))
+    except WeGitError as exc:
+        return _known(exc)
+    except Exception as exc:
         busy = from_aws_sdk(exc)
         if busy is not None:
             logger.warning("an AWS call failed for now", extra={"error": type(exc).__name__})
             return _known(busy)
-        request_id = getattr(app.lambda_context, "aws_request_id", "unknown")
         logger.exception("unexpected error")
-        return error_response(500, f"internal error, request id {request_id}")
-
-    app.exception_handler(WeGitError)(_known)
-    app.exception_handler(RequestValidationError)(_invalid)
-    app.exception_handler(Exception)(_unexpected)
-    return app
+        return _respond(error_response(500, f"internal error, request id {getattr(context, 'aws_request_id', '?')}"))
 
 
-def entry_point(app: APIGatewayHttpResolver) -> LambdaHandler:
+def entry_point(app: Router) -> LambdaHandler:
     """The Lambda entry point for `app`: request id on every log line, state cleared between calls."""
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
@@ -145,9 +268,9 @@ def entry_point(app: APIGatewayHttpResolver) -> LambdaHandler:
             return refused
         preconnect.hand_over()  # the connection opened during init, if any, into the session's pool
         with deadline.invocation(context):  # upstream calls end by the deadline, and with the request
-            result = app.resolve(event, context)
-        if len(str(result.get("body") or "")) > MAX_RESPONSE_BODY_BYTES:
-            logger.error("answer over Lambda's response limit", extra={"bytes": len(str(result.get("body")))})
+            result = _resolve(app, event, context)
+        if len(result["body"]) > MAX_RESPONSE_BODY_BYTES:
+            logger.error("answer over Lambda's response limit", extra={"bytes": len(result["body"])})
             return _plain_error(502, "the answer would be larger than the 6 MB the API can send")
         return gzipped(event, result)
 
@@ -167,14 +290,9 @@ def _over_request_limits(event: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _plain_error(status: int, message: str) -> dict[str, Any]:
-    """An error answered outside the resolver, in the payload 2.0 response format."""
+    """An error answered before or after the route, in the payload 2.0 response format."""
     logger.warning("request refused", extra={"status": status})
-    return {
-        "statusCode": status,
-        "headers": {"Content-Type": content_types.APPLICATION_JSON},
-        "body": json.dumps({"message": message}),
-        "isBase64Encoded": False,
-    }
+    return _respond(error_response(status, message))
 
 
 GZIP_MIN_BYTES = 1024  # below this, gzip and base64 save less than they cost

@@ -1,4 +1,8 @@
-"""Request parameter types shared by the endpoints: GitHub's naming rules, checked before any upstream call."""
+"""Request parameter types of the endpoints: GitHub's naming rules, checked before any upstream call.
+
+Declarations only: the functions name them in annotations under TYPE_CHECKING, `make openapi` resolves them into
+the OpenAPI document and the compiled contract (wegit/contract.json) that wegit.api checks requests against. A
+`description` doubles as the 400's words for a value of the wrong form ("not a valid GitHub login")."""
 
 from __future__ import annotations
 
@@ -31,9 +35,15 @@ SearchText = Annotated[str, Query(min_length=1, max_length=256, pattern=NOT_BLAN
 TokenQuery = Annotated[str | None, Query(max_length=255, description="a GitHub token to log in with")]
 
 Since = Annotated[Literal["daily", "weekly", "monthly"] | None, Query(description="the period; daily by default")]
-Language = Annotated[
+LanguageQuery = Annotated[
     str | None, Query(max_length=64, description="language name or slug, any case; empty or 'all' for every language")
 ]
+AllLanguages = Annotated[bool, Query(description="every language github.com offers, with its slug")]
+ReadmeHtml = Annotated[bool, Query(description="also return the README as sanitized HTML")]
+AllNotifications = Annotated[bool, Query(description="read ones too, not only unread")]
+Participating = Annotated[bool, Query(description="only where you are involved")]
+SubscriptionId = Annotated[str, Path(pattern=r"^[0-9a-f]{16}$", description="a subscription id from GET /subscriptions")]
+ThreadId = Annotated[str, Path(pattern=r"^[0-9]{1,20}$", description="a notification thread id")]
 SpokenLanguage = Annotated[str | None, Query(max_length=2, description="ISO 639-1 spoken language code")]
 SessionAuthorization = Annotated[
     str | None, Header(description="`Bearer <session token>` from POST /sessions", include_in_schema=True)

@@ -1,18 +1,13 @@
 """The GitHub-backed answers as the client contract types them. One model per resource is the OpenAPI
 schema of its 200 (Swagger UI shows what a client gets), the fields the projection keeps, and the check that
 GitHub's data has that shape before it is used: a wrong shape is a 502, never a half answer or a 500.
+Build time only: `make openapi` compiles them into wegit/contract.json, which wegit.github.projections reads.
 
 Fields the contract names are required; the few more a GitHub client needs may be absent (null)."""
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
-
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
-
-from wegit.errors import UpstreamBadResponse
-
-T = TypeVar("T")
+from pydantic import BaseModel, ConfigDict
 
 
 class Shape(BaseModel):
@@ -117,13 +112,3 @@ class SearchRepository(Shape):
     stargazers_count: int
     updated_at: str
     owner: SearchOwner
-
-
-def checked(adapter: TypeAdapter[T], value: Any, what: str) -> T:
-    """`value` validated as `adapter`'s type; GitHub data of another shape is an UpstreamBadResponse (502)."""
-    try:
-        return adapter.validate_python(value)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "the answer"
-        raise UpstreamBadResponse(f"GitHub sent {what} of an unexpected shape ({where}: {first['type']})") from None

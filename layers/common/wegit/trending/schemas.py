@@ -1,5 +1,5 @@
-"""Trending rows as the client contract types them: the OpenAPI schemas of the trending 200s, checked on
-every answer by the resolver (a snapshot of another shape is our fault: a 500, never a half answer)."""
+"""Trending rows as the client contract types them: the OpenAPI schemas of the trending 200s (build time only;
+the rows are the parser's, checked by the trending tests and the fuzz run against the document)."""
 
 from __future__ import annotations
 
