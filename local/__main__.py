@@ -141,7 +141,7 @@ def write_openapi(args: argparse.Namespace) -> int:
     document = openapi.document()
     openapi.DOCUMENT.write_text(document)
     openapi.CONTRACT.write_text(openapi.contract(document))
-    say(f"wrote {openapi.DOCUMENT.name} and {openapi.CONTRACT.relative_to(openapi.ROOT)}")
+    say(f"wrote {openapi.DOCUMENT.name} and {openapi.CONTRACT.relative_to(ROOT)}")
     return 0
 
 
@@ -195,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     schedule_cmd.add_argument("--aws-endpoint", default=os.environ.get("AWS_LOCAL_ENDPOINT"))
     _sam_options(schedule_cmd)
     schedule_cmd.set_defaults(run=schedule)
-    openapi_cmd = commands.add_parser("openapi", help="write openapi.json and the contract the run time checks (wegit/contract.json)")
+    openapi_cmd = commands.add_parser("openapi", help="write openapi.json and wegit/contract.json")
     openapi_cmd.set_defaults(run=write_openapi)
     menu_cmd = commands.add_parser("trending-menu", help="write the layer's built-in trending language menu")
     menu_cmd.set_defaults(run=write_trending_menu)

@@ -7,7 +7,6 @@ API only, never deployed."""
 from __future__ import annotations
 
 import ast
-import copy
 import importlib
 import importlib.util
 import json

@@ -13,7 +13,7 @@ if TYPE_CHECKING:  # the declared types: checked ahead of time (wegit/contract.j
 
     from aws_lambda_powertools.event_handler.openapi.params import Body
 
-    from wegit.notifications.schemas import Subscription, SubscriptionRequest
+    from wegit.notifications.schemas import Subscription, SubscriptionRequest  # noqa: F401 - Subscription: below
     from wegit.validation import SessionAuthorization
 
 app = Router()

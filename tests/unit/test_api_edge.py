@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 from types import SimpleNamespace
-from typing import Annotated, Any
+from typing import Any
 
-from aws_lambda_powertools.event_handler.openapi.params import Query
+import pytest
 
 from local.template import ROOT
 from wegit import errors
-from wegit.api import entry_point, make_resolver
+from wegit.api import Router, entry_point
 from wegit.github.client import max_page
 from wegit.github.credentials import token_from_header
 
@@ -23,17 +23,33 @@ CONTEXT = SimpleNamespace(
 )
 
 
-def call(raise_this: Exception | None = None, query: dict[str, str] | None = None) -> dict[str, Any]:
-    app = make_resolver()
+EVENTS = json.loads((ROOT / "events" / "developer_events.json").read_text())
+
+
+def call(raise_this: Exception | None = None) -> dict[str, Any]:
+    app = Router()
 
     @app.get("/health-check")
-    def route(n: Annotated[int, Query(ge=1)] = 1) -> dict[str, int]:
+    def route() -> dict[str, int]:
         if raise_this is not None:
             raise raise_this
-        return {"n": n}
+        return {"n": 1}
 
-    event = {**EVENT, "queryStringParameters": query} if query else EVENT
-    return entry_point(app)(event, CONTEXT)
+    return entry_point(app)(EVENT, CONTEXT)
+
+
+def events(query: dict[str, str] | None, headers: dict[str, str] | None = None) -> tuple[dict[str, Any], list[Any]]:
+    """GET /developers/{name}/events through the edge with `query`: the answer and the arguments it passed."""
+    app = Router()
+    seen: list[Any] = []
+
+    @app.get("/developers/{name}/events")
+    def route(**arguments: Any) -> dict[str, Any]:
+        seen.append(arguments)
+        return arguments
+
+    event = {**EVENTS, "queryStringParameters": query, "headers": headers or {}}
+    return entry_point(app)(event, CONTEXT), seen
 
 
 def test_each_typed_error_has_its_status_and_a_json_message():
@@ -68,10 +84,43 @@ def test_unexpected_error_is_500_with_the_request_id_and_logged_with_its_stack(l
     assert logged[0]["function_request_id"] == "req-42"
 
 
-def test_validation_error_is_400_naming_the_parameter():
-    response = call(query={"n": "0"})
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"page": "0"}, "invalid parameter page: at least 1"),
+        ({"page": "11"}, "invalid parameter page: at most 10"),
+        ({"page": "two"}, "invalid parameter page: should be a whole number"),
+    ],
+)
+def test_validation_error_is_400_naming_the_parameter(query, message):
+    response, seen = events(query)
     assert response["statusCode"] == 400
-    assert json.loads(response["body"])["message"].startswith("invalid parameter n:")
+    assert json.loads(response["body"])["message"] == message
+    assert seen == []  # the handler never ran
+
+
+def test_parameters_reach_the_handler_typed_with_their_defaults():
+    response, seen = events({"page": " 3 "}, {"Authorization": "token x"})
+    assert response["statusCode"] == 200
+    assert seen == [{"name": "octocat", "page": 3, "authorization": "token x"}]
+    assert events(None)[1] == [{"name": "octocat"}]  # the default is the handler's own
+
+
+def test_a_path_parameter_of_the_wrong_form_is_400_in_plain_words():
+    bad = {**EVENTS, "pathParameters": {"name": "-bad-"}, "queryStringParameters": None}
+    app = Router()
+    app.get("/developers/{name}/events")(lambda **arguments: arguments)
+    response = entry_point(app)(bad, CONTEXT)
+    assert json.loads(response["body"])["message"] == "invalid parameter name: not a valid GitHub login"
+
+
+def test_a_route_is_found_by_its_path_when_the_route_key_is_the_default():
+    app = Router()
+    app.get("/developers/{name}/events")(lambda **arguments: arguments)
+    event = {**EVENTS, "routeKey": "$default", "pathParameters": None, "rawPath": "/developers/someone/events"}
+    assert json.loads(entry_point(app)(event, CONTEXT)["body"]) == {"name": "someone", "page": 1}
+    elsewhere = {**event, "rawPath": "/developers/someone/events/more"}
+    assert entry_point(app)(elsewhere, CONTEXT)["statusCode"] == 404
 
 
 def test_token_forms():

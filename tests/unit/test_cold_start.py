@@ -98,3 +98,42 @@ def test_cold_paths_load_only_what_their_requests_need(github_server):
         assert not AWS_SDK & set(report[f"{name}:import"]), name
     assert report["developer:status"] == 200
     assert not AWS_SDK & set(report["developer:request"])
+
+
+# What no API function may load while it imports (its init): the framework that builds the OpenAPI document
+# ahead of time and, for every function that does not need it at init, the AWS SDK. Each costs tens to hundreds
+# of ms of every cold start on Python 3.13 (`make bench`, README "Performance").
+BUILD_TIME_ONLY = {"pydantic", "pydantic_core", "aws_lambda_powertools.event_handler", "wegit.validation"}
+NO_SDK_AT_INIT = {
+    *GITHUB_FUNCTIONS,
+    "HealthCheckFunction",
+    "TrendingRepositoriesFunction",
+    "TrendingDevelopersFunction",
+    "TrendingLanguagesFunction",
+}
+
+IMPORT_PROBE = """
+import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("app", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def test_no_api_function_imports_what_its_init_must_not():
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": f"{LAYER_DIR}:{ROOT}", "AWS_REGION": "us-east-1"}
+    api_functions = [spec for spec in load().functions.values() if spec.routes]
+    assert len(api_functions) >= 19
+    for spec in api_functions:
+        done = subprocess.run(
+            [sys.executable, "-c", IMPORT_PROBE, str(spec.code_uri / "app.py")],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        loaded = set(json.loads(done.stdout.splitlines()[-1]))
+        denied = BUILD_TIME_ONLY | (AWS_SDK if spec.name in NO_SDK_AT_INIT else set())
+        assert not denied & loaded, (spec.name, sorted(denied & loaded))

@@ -1,4 +1,4 @@
-"""The committed openapi.json is the one the functions' resolvers produce today."""
+"""The committed openapi.json and wegit/contract.json are the ones the functions' routes produce today."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from local import openapi
 from local.template import load
 
 
-def test_committed_document_is_current():
-    assert openapi.DOCUMENT.read_text() == openapi.document(), "run `make openapi` and commit openapi.json"
+def test_committed_document_and_contract_are_current():
+    document = openapi.document()
+    assert openapi.DOCUMENT.read_text() == document, "run `make openapi` and commit openapi.json"
+    assert openapi.CONTRACT.read_text() == openapi.contract(document), "run `make openapi`, commit contract.json"
 
 
 def test_every_route_of_the_template_is_documented():

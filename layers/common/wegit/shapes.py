@@ -97,15 +97,19 @@ def check(value: Any, schema: dict[str, Any], where: str = "") -> None:
     if isinstance(value, str):
         _check_text(value, schema, where)
     elif isinstance(value, int | float) and not isinstance(value, bool):
-        if "minimum" in schema and value < schema["minimum"]:
-            raise Problem(where, f"at least {schema['minimum']}")
-        if "maximum" in schema and value > schema["maximum"]:
-            raise Problem(where, f"at most {schema['maximum']}")
+        _check_number(value, schema, where)
     elif isinstance(value, list) and "items" in schema:
         for index, item in enumerate(value):
             check(item, schema["items"], f"{where}.{index}" if where else str(index))
     elif isinstance(value, dict):
         _check_object(value, schema, where)
+
+
+def _check_number(value: float, schema: dict[str, Any], where: str) -> None:
+    if "minimum" in schema and value < schema["minimum"]:
+        raise Problem(where, f"at least {schema['minimum']:g}")
+    if "maximum" in schema and value > schema["maximum"]:
+        raise Problem(where, f"at most {schema['maximum']:g}")
 
 
 def _check_text(value: str, schema: dict[str, Any], where: str) -> None:
@@ -134,7 +138,8 @@ def _check_object(value: dict[str, Any], schema: dict[str, Any], where: str) -> 
 
 
 def with_defaults(value: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
-    """An object checked against `schema`, with the defaults of the fields it lacks."""
+    """An object checked against `schema`, with the defaults of the fields it lacks (null where the document
+    leaves a null default out)."""
     check(value, schema)
-    defaults = {name: spec["default"] for name, spec in schema.get("properties", {}).items() if "default" in spec}
+    defaults = {name: spec.get("default") for name, spec in schema.get("properties", {}).items()}
     return {**defaults, **value}

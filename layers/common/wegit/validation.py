@@ -42,7 +42,9 @@ AllLanguages = Annotated[bool, Query(description="every language github.com offe
 ReadmeHtml = Annotated[bool, Query(description="also return the README as sanitized HTML")]
 AllNotifications = Annotated[bool, Query(description="read ones too, not only unread")]
 Participating = Annotated[bool, Query(description="only where you are involved")]
-SubscriptionId = Annotated[str, Path(pattern=r"^[0-9a-f]{16}$", description="a subscription id from GET /subscriptions")]
+SubscriptionId = Annotated[
+    str, Path(pattern=r"^[0-9a-f]{16}$", description="a subscription id from GET /subscriptions")
+]
 ThreadId = Annotated[str, Path(pattern=r"^[0-9]{1,20}$", description="a notification thread id")]
 SpokenLanguage = Annotated[str | None, Query(max_length=2, description="ISO 639-1 spoken language code")]
 SessionAuthorization = Annotated[

@@ -58,5 +58,6 @@ def search_repositories(text: str, page: int, authorization: str | None) -> Page
         raise BadRequest("invalid parameter name: the search text is blank")
     with used(resolve(authorization, resource="search")) as bearer:
         found = github.search_repositories(text, page, token=bearer)
-    items = checked("SearchRepository", project(found.items, projection("SearchRepository")), "search results", many=True)
+    items = project(found.items, projection("SearchRepository"))
+    checked("SearchRepository", items, "search results", many=True)
     return Page(items, found.max_page)
