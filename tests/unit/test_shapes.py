@@ -30,7 +30,7 @@ SAMPLES = {
     },
     "SearchRepository": lambda: json.loads((EXAMPLES / "search_repos__200__default.json").read_text())["items"][0],
 }  # fmt: skip
-BREAKS = (None, "5", 5, 5.5, True, [], {}, "")
+BREAKS: tuple[Any, ...] = (None, "5", 5, 5.5, True, [], {}, "")
 
 
 def keywords(schema: Any) -> Iterator[str]:
