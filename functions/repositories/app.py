@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import wegit.github.preconnect  # noqa: F401 - first: TCP and TLS to GitHub open while the rest imports
+import wegit.github.preconnect_readme  # noqa: F401 - first: two connections to GitHub open while the rest imports
 
 # isort: split
 

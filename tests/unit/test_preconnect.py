@@ -66,3 +66,37 @@ def test_after_a_snapstart_restore_clients_are_new_and_the_connection_opens_agai
     assert dynamodb.client() is not client
     assert preconnect.hand_over() is True  # opened again, into the new session's pool
     assert proxy.connections == 2
+
+
+def test_a_function_that_asks_twice_at_once_gets_two_connections(lambda_environment, proxy):
+    preconnect.start(proxy.url, connections=2)
+    time.sleep(0.2)
+    assert preconnect.hand_over() is True
+    session = get_session()
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda _: session.get(f"{proxy.url}/api/users/octocat"), range(2)))
+    assert [answer.status_code for answer in answers] == [200, 200]
+    assert proxy.connections == 2  # both went over the opened ones
+
+
+def test_the_connection_opens_before_urllib3_is_imported(lambda_environment, proxy):
+    import subprocess
+    import sys
+
+    from local.template import LAYER_DIR
+
+    probe = (
+        "import sys, time; from wegit import preconnect; preconnect.start(sys.argv[1]); "
+        "[t.join(5) for t in preconnect._pending[1]]; "
+        "print(len(preconnect._pending[2]), 'urllib3' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, proxy.url],
+        env={"PYTHONPATH": str(LAYER_DIR), "AWS_LAMBDA_FUNCTION_NAME": "probe", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.split() == ["1", "False"]  # opened with the standard library alone

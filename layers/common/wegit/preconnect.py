@@ -1,26 +1,30 @@
-"""The cold path overlapped: during init, open the connection (TCP and TLS) to a function's upstream on a
-background thread while the imports run, then hand it to the shared session's pool on the first request.
+"""The cold path overlapped: during init, open the connections (TCP and TLS) to a function's upstream on
+background threads while the imports run, then hand them to the shared session's pool on the first request.
 
 A cold first request then pays max(init, handshake) plus one round trip instead of init plus three (TCP, TLS,
-the request). It never delays init (the thread imports only urllib3 and the standard library) and never fails
-a request: a connection that did not open in time is simply not there, and the request opens its own.
+the request). The threads use only the standard library's socket and ssl, so they connect within the first
+milliseconds of init instead of after urllib3 has imported; the sockets become urllib3 connections at the
+hand-over. It never fails a request: a connection that did not open in time is simply not there, and the
+request opens its own.
 
-With SnapStart, a connection in the snapshot would be dead after restore: before the snapshot the pending one is
-dropped, after restore the session and the DynamoDB client are made anew and the connection opened again."""
+With SnapStart, a connection in the snapshot would be dead after restore: before the snapshot the pending ones
+are dropped, after restore the session and the DynamoDB client are made anew and the connections opened again."""
 
 from __future__ import annotations
 
 import os
+import socket
 import sys
 import threading
 from typing import Any
 from urllib.parse import urlsplit
 
 HANDOVER_WAIT_SECONDS = 0.5  # a handshake still under way at the first request is worth this much waiting for
+CONNECT_TIMEOUT = 3.05
 
 _lock = threading.Lock()
-_pending: tuple[str, threading.Thread, list[Any]] | None = None
-_target: str | None = None  # the upstream this execution environment connects to, again after a restore
+_pending: tuple[str, list[threading.Thread], list[Any]] | None = None
+_target: tuple[str, int] | None = None  # the upstream this execution environment connects to, again after a restore
 
 
 def enabled() -> bool:
@@ -28,48 +32,58 @@ def enabled() -> bool:
     return bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME")) and os.environ.get("WEGIT_PRECONNECT") != "0"
 
 
-def start(url: str) -> None:
-    """Open a connection to `url`'s host on a daemon thread (once per execution environment)."""
+def start(url: str, connections: int = 1) -> None:
+    """Open `connections` connections to `url`'s host on daemon threads (once per execution environment): as
+    many as the function's first request makes at once."""
     global _pending, _target
     if not enabled():
         return
     opened: list[Any] = []
-    thread = threading.Thread(target=_open, args=(url, opened), name="preconnect", daemon=True)
+    threads = [threading.Thread(target=_open, args=(url, opened), name="preconnect", daemon=True)
+               for _ in range(connections)]  # fmt: skip
     with _lock:
-        _pending, _target = (url, thread, opened), url
-    thread.start()
+        _pending, _target = (url, threads, opened), (url, connections)
+    for thread in threads:
+        thread.start()
+
+
+def _ca_bundle() -> str | None:
+    """The CA bundle requests verifies with (certifi's), found without importing certifi (importlib.resources
+    costs ~25 ms of init)."""
+    import importlib.util
+
+    found = importlib.util.find_spec("certifi")
+    if found is None or found.origin is None:
+        return None
+    return os.path.join(os.path.dirname(found.origin), "cacert.pem")
 
 
 def _open(url: str, opened: list[Any]) -> None:
     try:
-        from urllib3.connection import HTTPConnection, HTTPSConnection
-        from urllib3.util.ssl_ import create_urllib3_context
-
         parts = urlsplit(url)
-        connection: HTTPConnection
-        if parts.scheme == "https":
-            import certifi  # the CA bundle requests verifies with
+        https = parts.scheme == "https"
+        sock = socket.create_connection((parts.hostname or "", parts.port or (443 if https else 80)), CONNECT_TIMEOUT)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as urllib3 sets it
+        if https:
+            import ssl
 
-            context = create_urllib3_context()
-            context.load_verify_locations(certifi.where())
-            connection = HTTPSConnection(parts.hostname or "", parts.port or 443, ssl_context=context, timeout=3.05)
-        else:
-            connection = HTTPConnection(parts.hostname or "", parts.port or 80, timeout=3.05)
-        connection.connect()
-        opened.append(connection)
+            context = ssl.create_default_context(cafile=_ca_bundle())  # hostname and certificate checked
+            sock = context.wrap_socket(sock, server_hostname=parts.hostname)
+        opened.append(sock)
     except Exception:  # noqa: S110 - a connection that did not open is simply not there
         pass
 
 
 def hand_over(wait: float = HANDOVER_WAIT_SECONDS) -> bool:
-    """On the first request: put the opened connection into the shared session's pool (True if it was)."""
+    """On the first request: put the opened connections into the shared session's pool (True if any was)."""
     global _pending
     with _lock:
         pending, _pending = _pending, None
     if pending is None:
         return False
-    url, thread, opened = pending
-    thread.join(wait)
+    url, threads, opened = pending
+    for thread in threads:
+        thread.join(wait)
     if not opened:
         return False
     import requests
@@ -80,8 +94,9 @@ def hand_over(wait: float = HANDOVER_WAIT_SECONDS) -> bool:
     session = get_session()
     adapter = session.get_adapter(url)
     adapter = getattr(adapter, "inner", adapter)  # under wegit.github.conditional's cache
+    sockets = list(opened)
     if not isinstance(adapter, HTTPAdapter):
-        opened.pop().close()
+        _close(sockets)
         return False
     # The pool a request to `url` will use: same key, so the same TLS settings the session merges from the env.
     settings = session.merge_environment_settings(url, {}, None, None, None)
@@ -90,14 +105,30 @@ def hand_over(wait: float = HANDOVER_WAIT_SECONDS) -> bool:
         request, settings["verify"], proxies=settings["proxies"], cert=settings["cert"]
     )
     if pool.num_connections:  # the pool is in use already: it needs no help
-        opened.pop().close()
+        _close(sockets)
         return False
-    # urllib3 has no public way in: its pool is a LIFO queue of slots, None for a free one. The opened
-    # connection takes a free slot and is the next one a request on this pool gets.
-    pool.pool.get(block=False)
-    pool._put_conn(opened.pop())
-    pool.num_connections += 1
+    # urllib3 has no public way in: its pool is a LIFO queue of slots, None for a free one. Free slots are taken
+    # first (a LIFO queue would hand back the connection just put), then each connection takes one and is among
+    # the next ones requests get.
+    handed = sockets[: pool.pool.qsize()]
+    _close(sockets[len(handed) :])
+    for _ in handed:
+        pool.pool.get(block=False)
+    for sock in handed:
+        # The socket as the connection urllib3 would have made (verified when TLS: the context checked the
+        # certificate and the host name).
+        connection = pool.ConnectionCls(host=pool.host, port=pool.port, timeout=pool.timeout.connect_timeout,
+                                        **pool.conn_kw)  # fmt: skip
+        connection.sock = sock
+        connection.is_verified = pool.scheme == "https"
+        pool._put_conn(connection)
+        pool.num_connections += 1
     return True
+
+
+def _close(sockets: list[Any]) -> None:
+    for sock in sockets:
+        sock.close()
 
 
 def _before_snapshot() -> None:
@@ -112,7 +143,7 @@ def _after_restore() -> None:
         if module in sys.modules:
             getattr(sys.modules[module], cached).cache_clear()
     if _target:
-        start(_target)
+        start(*_target)
 
 
 try:  # the Lambda runtime's SnapStart hooks (Python 3.12+); absent anywhere else

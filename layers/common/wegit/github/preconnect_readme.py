@@ -1,0 +1,7 @@
+"""Imported first by GET /repositories, which asks GitHub for the repository and its README at once: two
+connections open during init (wegit.github.preconnect opens one for the other GitHub functions)."""
+
+from wegit import preconnect
+from wegit.settings import get_settings
+
+preconnect.start(get_settings().github_api_url, connections=2)
