@@ -123,10 +123,20 @@ class Client:
         self.target = target  # X-Amz-Target is "<target>.<Operation>"
         self.content_type = f"application/x-amz-json-{json_version}"
         self.blobs = blobs  # top-level answer fields that are base64 blobs
-        self.region = region_name or region()
-        self.endpoint = endpoint or endpoint_for(service, self.region)
+        self._region = region_name
+        self._endpoint = endpoint.rstrip("/") if endpoint else None
         self._session: requests.Session | None = None
         self._lock = threading.Lock()
+
+    @property
+    def region(self) -> str:
+        """The region given, else the environment's now: a client cached per container (or by a test that set
+        other variables) follows the environment, as a botocore client made at that moment would."""
+        return self._region or region()
+
+    @property
+    def endpoint(self) -> str:
+        return self._endpoint or endpoint_for(self.service, self.region)
 
     def session(self) -> requests.Session:
         with self._lock:
@@ -148,14 +158,14 @@ class Client:
         _signer()
         self.session()
 
-    def _auth(self) -> Any:
+    def _auth(self, region_name: str) -> Any:
         """A signer for this request, from the credentials the environment holds now (a SnapStart restore or a
         test may change them); making one costs four HMACs."""
         key, secret = os.environ.get("AWS_ACCESS_KEY_ID", ""), os.environ.get("AWS_SECRET_ACCESS_KEY", "")
         if not key or not secret:
             raise AwsError("NoCredentials", "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set", 0)
         token = os.environ.get("AWS_SESSION_TOKEN") or None
-        return _signer()(key, secret, self.region, self.service, session_token=token)
+        return _signer()(key, secret, region_name, self.service, session_token=token)
 
     def call(self, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
         """Call `operation` with `params` (bytes anywhere are blobs); AWS's answer, or AwsError after retries."""
@@ -183,12 +193,13 @@ class Client:
         import requests
 
         settings = get_settings()
+        region_name = self.region
         try:
             response = self.session().post(
-                self.endpoint + "/",
+                (self._endpoint or endpoint_for(self.service, region_name)) + "/",
                 data=body,
                 headers=headers,
-                auth=self._auth(),
+                auth=self._auth(region_name),
                 timeout=(settings.connect_timeout, settings.read_timeout),
             )
         except requests.Timeout as exc:  # before ConnectionError: ConnectTimeout is both
