@@ -9,6 +9,7 @@ import pytest
 
 from local.dynamodb import DynamoDBLocal, create_tables
 from local.template import load
+from wegit.aws import DynamoDB
 from wegit.github import pool as pool_module
 from wegit.github.pool import TokenPool
 
@@ -25,7 +26,9 @@ def table(dynamodb: DynamoDBLocal, monkeypatch):
     name = f"RateLimitsTable{next(_tables)}"
     create_tables(dynamodb.client(), {"RateLimitsTable": template.tables["RateLimitsTable"]}, {"RateLimitsTable": name})
     monkeypatch.setattr(pool_module, "SYNC_EVERY", 0.0)  # every choice reads the shared counts
-    client = dynamodb.client()
+    client = DynamoDB(endpoint=dynamodb.endpoint)  # the layer's own client, signed with the test's credentials
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "local")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "local")
     return name, lambda: client
 
 
@@ -106,7 +109,7 @@ def test_the_table_never_holds_a_token(table):
     pool = environment(table)
     pool.observe(FIRST, headers(1))
     pool.observe(SECOND, headers(2))
-    dumped = repr(client().scan(TableName=name)["Items"])
+    dumped = repr(client().call("Scan", {"TableName": name})["Items"])
     assert FIRST not in dumped and SECOND not in dumped and "1" * 20 not in dumped
 
 

@@ -1,27 +1,14 @@
-"""The DynamoDB client: low-level calls on botocore (the Lambda runtime provides it), made on first use so a
-function that never touches a table never loads the AWS SDK."""
+"""The DynamoDB client of the layer: wegit.aws's, made on first use, so request functions call their tables
+without importing botocore (the Lambda runtime's SDK costs more import time than a whole cold start's budget)."""
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
-from typing import Any
 
-from wegit.settings import get_settings
+from wegit.aws import DynamoDB
 
 
 @lru_cache(maxsize=1)
-def client() -> Any:
-    """One DynamoDB client per execution environment."""
-    import botocore.config
-    import botocore.session
-
-    settings = get_settings()
-    config = botocore.config.Config(
-        connect_timeout=settings.connect_timeout,
-        read_timeout=settings.read_timeout,
-        retries={"mode": "standard", "max_attempts": 3},
-        tcp_keepalive=True,
-    )
-    region = os.environ.get("AWS_REGION", "us-east-1")
-    return botocore.session.get_session().create_client("dynamodb", region_name=region, config=config)
+def client() -> DynamoDB:
+    """One DynamoDB client per execution environment (made anew after a SnapStart restore: wegit.preconnect)."""
+    return DynamoDB()

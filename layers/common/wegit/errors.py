@@ -100,17 +100,28 @@ _AWS_BUSY_CODES = frozenset({
 def from_aws_sdk(exc: BaseException) -> UpstreamBusy | None:
     """An AWS call that failed for now (a timeout, a lost connection, throttling, an AWS 5xx), anywhere in the
     exception's causes (PynamoDB wraps botocore's): a 503 with Retry-After the caller can act on, not a 500.
-    None for anything else, and at once when the SDK was never imported (then it cannot have failed)."""
+    Both clients are understood: wegit.aws's AwsError (the request functions) and botocore's errors (the
+    functions still on the SDK). None for anything else, and at once for a client never imported (then it
+    cannot have failed): this module never imports either."""
+    light = sys.modules.get("wegit.aws")
     sdk = sys.modules.get("botocore.exceptions")
     seen: BaseException | None = exc
-    while sdk is not None and seen is not None:
-        if isinstance(seen, sdk.ConnectionError | sdk.HTTPClientError):
-            return UpstreamBusy("a data store did not answer in time; try again shortly", retry_after=1)
-        if isinstance(seen, sdk.ClientError):
+    while (light is not None or sdk is not None) and seen is not None:
+        if light is not None and isinstance(seen, light.AwsError):
+            no_answer = seen.status == 0 and seen.code in {"Timeout", "ConnectionError"}
+            busy = seen.code in _AWS_BUSY_CODES or seen.status >= 500
+            return _busy(no_answer) if no_answer or busy else None
+        if sdk is not None and isinstance(seen, sdk.ConnectionError | sdk.HTTPClientError):
+            return _busy(no_answer=True)
+        if sdk is not None and isinstance(seen, sdk.ClientError):
             error = seen.response.get("Error", {})
             status = seen.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-            if error.get("Code") in _AWS_BUSY_CODES or status >= 500:
-                return UpstreamBusy("a data store is busy; try again shortly", retry_after=1)
-            return None
+            return _busy(no_answer=False) if error.get("Code") in _AWS_BUSY_CODES or status >= 500 else None
         seen = seen.__cause__ or getattr(seen, "cause", None)
     return None
+
+
+def _busy(no_answer: bool) -> UpstreamBusy:
+    if no_answer:
+        return UpstreamBusy("a data store did not answer in time; try again shortly", retry_after=1)
+    return UpstreamBusy("a data store is busy; try again shortly", retry_after=1)

@@ -1,13 +1,17 @@
 """Secrets read at run time from SSM Parameter Store (SecureString), kept a few minutes per container.
 
 Through the AWS Parameters and Secrets Lambda Extension when the function has it (one loopback HTTP call on
-the session already loaded), else Powertools parameters, which imports the AWS SDK: ~220 ms of cold start on
-the first call that needs a secret (`make bench`). A failure is never cached: the next call tries again."""
+the session already loaded), else one SSM GetParameter through wegit.aws (a signed HTTPS call, no AWS SDK:
+Powertools parameters imported botocore, ~220 ms of cold start on the first call that needed a secret).
+A failure is never cached: the next call tries again."""
 
 from __future__ import annotations
 
+import functools
 import os
 import time
+
+from wegit import aws
 
 MAX_AGE = 300.0  # seconds: a rotated secret is picked up within five minutes
 
@@ -25,8 +29,9 @@ def secure_parameter(name: str) -> str:
 
 
 def forget() -> None:
-    """Drop every cached value (after a restore from a snapshot, or in tests)."""
+    """Drop every cached value and the SSM client (after a restore from a snapshot, or in tests)."""
     _cache.clear()
+    _ssm.cache_clear()
 
 
 def _read(name: str) -> str:
@@ -40,6 +45,10 @@ def _read(name: str) -> str:
             headers={"X-Aws-Parameters-Secrets-Token": os.environ.get("AWS_SESSION_TOKEN", "")},
         )
         return str(response.json()["Parameter"]["Value"])
-    from aws_lambda_powertools.utilities import parameters
+    answer = _ssm().call("GetParameter", {"Name": name, "WithDecryption": True})
+    return str(answer["Parameter"]["Value"])
 
-    return str(parameters.get_parameter(name, decrypt=True, max_age=0))
+
+@functools.lru_cache(maxsize=1)
+def _ssm() -> aws.Client:
+    return aws.ssm()

@@ -1,5 +1,7 @@
-"""The accounts table (PynamoDB): one partition per account holding its profile and its sessions, so a
-request reads its session and account in one BatchGetItem and `DELETE /me` finds everything with one Query."""
+"""The accounts table's items as a PynamoDB model: one partition per account holding its profile and its
+sessions. The request path reads and writes them through wegit.accounts.store (low-level calls, no PynamoDB in
+its cold start); this model is the layout both agree on, for code that batch-writes with PynamoDB (the tests'
+seeding of the notifications pipeline). A change of attribute name or type is a change of both."""
 
 from __future__ import annotations
 
@@ -8,10 +10,10 @@ import os
 from pynamodb.attributes import BinaryAttribute, BooleanAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
+from wegit.accounts.store import PROFILE, SESSION_PREFIX
 from wegit.settings import get_settings
 
-PROFILE = "PROFILE"
-SESSION_PREFIX = "SESSION#"
+__all__ = ["PROFILE", "SESSION_PREFIX", "AccountItem"]
 
 
 class AccountItem(Model):

@@ -1,14 +1,28 @@
-"""Data access for accounts and sessions: the only place that knows how they are stored."""
+"""Data access for accounts and sessions: the only place that knows how they are stored.
+
+One partition per account holds its profile (sk PROFILE) and its sessions (sk SESSION#<sha256 of the token>),
+so a request reads its session and account in one BatchGetItem and `DELETE /me` finds everything with one
+Query. Low-level calls on wegit.aws's client with hand-written expressions: PynamoDB would import botocore
+into every account route's cold start. The item layout (attribute names and types) is the one
+wegit.accounts.models declares for PynamoDB, which the notifications pipeline and the tests still use."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from typing import Any
 
-from pynamodb.exceptions import UpdateError
-from pynamodb.expressions.update import Action
+from wegit import dynamodb
+from wegit.aws import AwsError
+from wegit.settings import get_settings
 
-from wegit.accounts.models import PROFILE, SESSION_PREFIX, AccountItem
+PROFILE = "PROFILE"
+SESSION_PREFIX = "SESSION#"
+CONDITION_FAILED = "ConditionalCheckFailedException"
+BATCH_WRITE_SIZE = 25  # DynamoDB's limit per BatchWriteItem
+UNPROCESSED_ROUNDS = 5  # a batch's leftovers (throttling) are asked again this many times
+Item = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -32,118 +46,171 @@ class Session:
     extended_at: int
 
 
-def _account(item: AccountItem) -> Account:
+def _table() -> str:
+    return get_settings().accounts_table
+
+
+def _key(account_id: str, sk: str) -> Item:
+    return {"accountId": {"S": account_id}, "sk": {"S": sk}}
+
+
+def _number(item: Item, name: str) -> int | None:
+    value = item.get(name)
+    return int(float(value["N"])) if value and "N" in value else None
+
+
+def _string(item: Item, name: str) -> str | None:
+    value = item.get(name)
+    return str(value["S"]) if value and "S" in value else None
+
+
+def _account(item: Item) -> Account:
+    token = item.get("githubToken", {}).get("B")
+    bound_at = _number(item, "githubBoundAt")
     return Account(
-        account_id=item.accountId,
-        openid=item.openid or "",
-        created_at=int(item.createdAt or 0),
-        last_seen_at=int(item.lastSeenAt or 0),
-        github_login=item.githubLogin,
-        github_avatar_url=item.githubAvatarUrl,
-        github_token=bytes(item.githubToken) if item.githubToken else None,
-        github_token_valid=bool(item.githubTokenValid),
-        github_bound_at=int(item.githubBoundAt) if item.githubBoundAt is not None else None,
+        account_id=str(item["accountId"]["S"]),
+        openid=_string(item, "openid") or "",
+        created_at=_number(item, "createdAt") or 0,
+        last_seen_at=_number(item, "lastSeenAt") or 0,
+        github_login=_string(item, "githubLogin"),
+        github_avatar_url=_string(item, "githubAvatarUrl"),
+        github_token=bytes(token) if token else None,
+        github_token_valid=bool(item.get("githubTokenValid", {}).get("BOOL")),
+        github_bound_at=bound_at,
     )
 
 
-def _epoch(value: datetime | None) -> int:
-    return int(value.timestamp()) if value else 0
+def _update(
+    account_id: str,
+    sk: str,
+    expression: str,
+    values: Mapping[str, Any] | None = None,
+    condition: str | None = None,
+    **extra: Any,
+) -> Item:
+    """One UpdateItem. Every attribute is named through ExpressionAttributeNames (`#name` is `name`), so a
+    reserved word never breaks an expression."""
+    text = f"{expression} {condition or ''}"
+    names = {f"#{word[1:]}": word[1:] for word in _placeholders(text, "#")}
+    params: dict[str, Any] = {"TableName": _table(), "Key": _key(account_id, sk), "UpdateExpression": expression}
+    if names:
+        params["ExpressionAttributeNames"] = names
+    if values:
+        params["ExpressionAttributeValues"] = dict(values)
+    if condition:
+        params["ConditionExpression"] = condition
+    return dynamodb.client().update_item(**params, **extra)
+
+
+def _placeholders(text: str, mark: str) -> set[str]:
+    words = text.replace(",", " ").replace("(", " ").replace(")", " ").split()
+    return {word for word in words if word.startswith(mark)}
 
 
 def upsert_account(account_id: str, openid: str, unionid: str | None, now: int) -> Account:
     """Create the account on its first login, or note that it was seen; one conditional-free UpdateItem."""
-    item = AccountItem(account_id, PROFILE)
-    actions: list[Action] = [
-        AccountItem.openid.set(openid),
-        AccountItem.createdAt.set(AccountItem.createdAt | now),  # if_not_exists: kept from the first login
-        AccountItem.lastSeenAt.set(now),
-    ]
+    expression = "SET #openid = :openid, #createdAt = if_not_exists(#createdAt, :now), #lastSeenAt = :now"
+    values: Item = {":openid": {"S": openid}, ":now": {"N": str(now)}}
     if unionid:
-        actions.append(AccountItem.unionid.set(unionid))
-    item.update(actions=actions)
-    return _account(item)
+        expression += ", #unionid = :unionid"
+        values[":unionid"] = {"S": unionid}
+    answer = _update(account_id, PROFILE, expression, values, ReturnValues="ALL_NEW")
+    return _account(answer["Attributes"])
 
 
 def put_session(account_id: str, token_hash: str, now: int, expires_at: int) -> None:
-    AccountItem(
-        account_id,
-        SESSION_PREFIX + token_hash,
-        extendedAt=now,
-        expiresAt=datetime.fromtimestamp(expires_at, tz=UTC),
-    ).save(condition=AccountItem.sk.does_not_exist())
+    item = {
+        **_key(account_id, SESSION_PREFIX + token_hash),
+        "extendedAt": {"N": str(now)},
+        "expiresAt": {"N": str(expires_at)},  # the table's TTL attribute
+    }
+    dynamodb.client().put_item(
+        TableName=_table(), Item=item, ConditionExpression="attribute_not_exists(#sk)",
+        ExpressionAttributeNames={"#sk": "sk"},
+    )  # fmt: skip
 
 
 def load(account_id: str, token_hash: str) -> tuple[Account | None, Session | None]:
     """The account and one of its sessions, in one BatchGetItem."""
     account: Account | None = None
     session: Session | None = None
-    for item in AccountItem.batch_get([(account_id, PROFILE), (account_id, SESSION_PREFIX + token_hash)]):
-        if item.sk == PROFILE:
+    keys = [_key(account_id, PROFILE), _key(account_id, SESSION_PREFIX + token_hash)]
+    for item in _batch_get(keys):
+        if item["sk"]["S"] == PROFILE:
             account = _account(item)
         else:
-            session = Session(account_id, token_hash, _epoch(item.expiresAt), int(item.extendedAt or 0))
+            session = Session(account_id, token_hash, _number(item, "expiresAt") or 0, _number(item, "extendedAt") or 0)
     return account, session
 
 
+def _batch_get(keys: list[Item]) -> Iterator[Item]:
+    """The items of `keys` that exist; the keys DynamoDB left unprocessed (throttling) are asked again."""
+    table, request = _table(), {"Keys": keys}
+    for round_ in range(UNPROCESSED_ROUNDS):
+        answer = dynamodb.client().batch_get_item(RequestItems={table: request})
+        yield from answer.get("Responses", {}).get(table, [])
+        request = answer.get("UnprocessedKeys", {}).get(table, {})
+        if not request.get("Keys"):
+            return
+        time.sleep(0.05 * 2**round_)
+    raise AwsError("ProvisionedThroughputExceededException", "keys left unprocessed", 400)
+
+
 def get_account(account_id: str) -> Account | None:
-    try:
-        return _account(AccountItem.get(account_id, PROFILE))
-    except AccountItem.DoesNotExist:
-        return None
+    item = dynamodb.client().get_item(TableName=_table(), Key=_key(account_id, PROFILE)).get("Item")
+    return _account(item) if item else None
 
 
 def extend_session(session: Session, now: int, expires_at: int) -> None:
     """Move a session's expiry; also the account's last-seen time (both at most once a day per session)."""
     try:
-        AccountItem(session.account_id, SESSION_PREFIX + session.token_hash).update(
-            actions=[
-                AccountItem.extendedAt.set(now),
-                AccountItem.expiresAt.set(datetime.fromtimestamp(expires_at, UTC)),
-            ],
-            condition=AccountItem.extendedAt == session.extended_at,  # another request extended it already
+        _update(
+            session.account_id,
+            SESSION_PREFIX + session.token_hash,
+            "SET #extendedAt = :now, #expiresAt = :expires",
+            {":now": {"N": str(now)}, ":expires": {"N": str(expires_at)}, ":seen": {"N": str(session.extended_at)}},
+            "#extendedAt = :seen",  # another request extended it already
         )
-        AccountItem(session.account_id, PROFILE).update(
-            actions=[AccountItem.lastSeenAt.set(now)], condition=AccountItem.sk.exists()
-        )
-    except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
+        _update(session.account_id, PROFILE, "SET #lastSeenAt = :now", {":now": {"N": str(now)}},
+                "attribute_exists(#sk)")  # fmt: skip
+    except AwsError as exc:
+        if exc.code != CONDITION_FAILED:
             raise
 
 
 def bind(account_id: str, ciphertext: bytes, login: str, avatar_url: str | None, now: int) -> None:
-    AccountItem(account_id, PROFILE).update(
-        actions=[
-            AccountItem.githubToken.set(ciphertext),
-            AccountItem.githubLogin.set(login),
-            AccountItem.githubAvatarUrl.set(avatar_url or ""),
-            AccountItem.githubTokenValid.set(True),
-            AccountItem.githubBoundAt.set(now),
-        ],
-        condition=AccountItem.sk.exists(),  # a deleted account stays deleted
+    _update(
+        account_id,
+        PROFILE,
+        "SET #githubToken = :token, #githubLogin = :login, #githubAvatarUrl = :avatar,"
+        " #githubTokenValid = :valid, #githubBoundAt = :now",
+        {
+            ":token": {"B": ciphertext},
+            ":login": {"S": login},
+            ":avatar": {"S": avatar_url or ""},
+            ":valid": {"BOOL": True},
+            ":now": {"N": str(now)},
+        },
+        "attribute_exists(#sk)",  # a deleted account stays deleted
     )
 
 
 def unbind(account_id: str) -> None:
-    AccountItem(account_id, PROFILE).update(
-        actions=[
-            AccountItem.githubToken.remove(),
-            AccountItem.githubLogin.remove(),
-            AccountItem.githubAvatarUrl.remove(),
-            AccountItem.githubTokenValid.remove(),
-            AccountItem.githubBoundAt.remove(),
-        ],
-        condition=AccountItem.sk.exists(),
+    _update(
+        account_id,
+        PROFILE,
+        "REMOVE #githubToken, #githubLogin, #githubAvatarUrl, #githubTokenValid, #githubBoundAt",
+        condition="attribute_exists(#sk)",
     )
 
 
 def mark_invalid(account_id: str, bound_at: int) -> bool:
     """Mark the binding GitHub rejected, unless the user bound another token since (True if marked)."""
     try:
-        AccountItem(account_id, PROFILE).update(
-            actions=[AccountItem.githubTokenValid.set(False)], condition=AccountItem.githubBoundAt == bound_at
-        )
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        _update(account_id, PROFILE, "SET #githubTokenValid = :invalid",
+                {":invalid": {"BOOL": False}, ":bound": {"N": str(bound_at)}}, "#githubBoundAt = :bound")  # fmt: skip
+    except AwsError as exc:
+        if exc.code == CONDITION_FAILED:
             return False
         raise
     return True
@@ -151,8 +218,32 @@ def mark_invalid(account_id: str, bound_at: int) -> bool:
 
 def delete_account(account_id: str) -> int:
     """Every item of the account (profile and sessions); returns how many were deleted."""
-    keys = [item.sk for item in AccountItem.query(account_id, attributes_to_get=["accountId", "sk"])]
-    with AccountItem.batch_write() as batch:
-        for sk in keys:
-            batch.delete(AccountItem(account_id, sk))
+    keys: list[Item] = []
+    query: dict[str, Any] = {
+        "TableName": _table(),
+        "KeyConditionExpression": "#accountId = :id",
+        "ProjectionExpression": "#accountId, #sk",
+        "ExpressionAttributeNames": {"#accountId": "accountId", "#sk": "sk"},
+        "ExpressionAttributeValues": {":id": {"S": account_id}},
+    }
+    while True:
+        page = dynamodb.client().query(**query)
+        keys += [_key(account_id, item["sk"]["S"]) for item in page.get("Items", [])]
+        if "LastEvaluatedKey" not in page:
+            break
+        query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    for start in range(0, len(keys), BATCH_WRITE_SIZE):
+        _batch_delete(keys[start : start + BATCH_WRITE_SIZE])
     return len(keys)
+
+
+def _batch_delete(keys: list[Item]) -> None:
+    table = _table()
+    requests: list[Item] = [{"DeleteRequest": {"Key": key}} for key in keys]
+    for round_ in range(UNPROCESSED_ROUNDS):
+        answer = dynamodb.client().batch_write_item(RequestItems={table: requests})
+        requests = answer.get("UnprocessedItems", {}).get(table, [])
+        if not requests:
+            return
+        time.sleep(0.05 * 2**round_)
+    raise AwsError("ProvisionedThroughputExceededException", "items left unprocessed", 400)

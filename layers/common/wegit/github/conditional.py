@@ -13,9 +13,10 @@ the least recently used dropped first), so a repeated read sends If-None-Match w
 GitHub's 304 still decides, so a newer entry another environment stored only costs a 200. A read GitHub answered
 without a validator (search) is remembered as such, so the table is not asked for it again.
 
-Cold path: the AWS SDK is loaded on a background thread started after the container's first GitHub answer,
-once the invocation's answer is built, so that answer neither waits for it nor shares the interpreter with its
-import; until the client is ready, calls go to GitHub unconditionally. No table configured
+Cold path: the table's client (wegit.aws: the signer and a session, a few ms; no AWS SDK) is made on a
+background thread started after the container's first GitHub answer, once the invocation's answer is built, so
+that answer neither waits for it nor for a table lookup; until the client is ready, calls go to GitHub
+unconditionally. No table configured
 (GITHUB_CACHE_TABLE empty), or DynamoDB failing: the same, never an error."""
 
 from __future__ import annotations
@@ -56,9 +57,9 @@ def _load_client() -> None:
     try:
         from wegit import dynamodb
 
-        dynamodb.client()
+        dynamodb.client().warm()
         _ready.set()
-    except Exception as exc:  # no SDK, no region, no permission: calls simply go unconditional
+    except Exception as exc:  # no signer, no region, no permission: calls simply go unconditional
         logger.warning("conditional-request cache unavailable", extra={"error": type(exc).__name__})
 
 
@@ -72,7 +73,7 @@ def _start_loading() -> None:
 
 def _load_later() -> None:
     """After the first answer, and once the invocation's answer is built if there is one: that answer neither
-    waits for the AWS SDK nor shares the interpreter with its import."""
+    waits for the client nor shares the interpreter with its imports."""
     scope = deadline.current()
     if scope is None:
         _start_loading()

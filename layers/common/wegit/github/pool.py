@@ -11,7 +11,6 @@ the table is keyed by a fingerprint, never the token."""
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import os
 import re
@@ -23,6 +22,7 @@ from typing import Any
 
 import requests
 
+from wegit.aws import AwsError, DynamoDB
 from wegit.observability import logger
 from wegit.settings import get_settings
 
@@ -64,7 +64,7 @@ class TokenPool:
         self,
         tokens: list[str],
         table: str = "",
-        client: Callable[[], Any] | None = None,
+        client: Callable[[], DynamoDB] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.tokens = tokens
@@ -163,17 +163,19 @@ class TokenPool:
                     ":expires": {"N": str(reset + 86400)},
                 },
             )
-        except client.exceptions.ConditionalCheckFailedException:
-            pass  # another container already shared a lower count or a later window
+        except AwsError as exc:
+            if exc.code != "ConditionalCheckFailedException":  # else another container shared a lower count already
+                logger.warning("rate limit not shared", extra={"error": exc.code})
         except Exception as exc:
             logger.warning("rate limit not shared", extra={"error": type(exc).__name__})
 
 
-@functools.lru_cache(maxsize=1)
-def _dynamodb() -> Any:
-    import boto3  # only when a call without a token of its own needs the pool
+def _dynamodb() -> DynamoDB:
+    """The layer's DynamoDB client (wegit.aws: no AWS SDK), made when a call without a token of its own first
+    shares the counts."""
+    from wegit import dynamodb
 
-    return boto3.client("dynamodb")
+    return dynamodb.client()
 
 
 def configured_tokens() -> list[str]:

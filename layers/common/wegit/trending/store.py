@@ -1,8 +1,8 @@
 """Data access for trending snapshots: the only place that knows how they are stored.
 
-One low-level DynamoDB GetItem/PutItem per call: PynamoDB would add its own import to every cold start for two
-calls a client does as well, and the client is made on first use, so `/trending-languages` without `all=true`
-never loads the AWS SDK."""
+One low-level DynamoDB GetItem/PutItem per call on wegit.aws's client: no AWS SDK, no PynamoDB in the cold
+start for two calls, and the client is made on first use, so `/trending-languages` without `all=true` never
+loads even `requests`."""
 
 from __future__ import annotations
 
