@@ -106,6 +106,11 @@ def test_cold_paths_load_only_what_their_requests_need(github_server):
 BUILD_TIME_ONLY = {"pydantic", "pydantic_core", "aws_lambda_powertools.event_handler", "wegit.validation"}
 NO_SDK_AT_INIT = {
     *GITHUB_FUNCTIONS,
+    "CreateSessionFunction",
+    "GetMeFunction",
+    "PutGitHubTokenFunction",
+    "DeleteGitHubTokenFunction",
+    "DeleteMeFunction",
     "HealthCheckFunction",
     "TrendingRepositoriesFunction",
     "TrendingDevelopersFunction",
