@@ -478,3 +478,33 @@ def seed(world: World, count: int) -> list[tuple[str, str, str]]:
     for _, _, token in users:
         world.notify(token, ("octo/hello-world", "An issue", iso(-5)))
     return users
+
+
+# -- the WeChat access token's refresh margin ------------------------------------------------------------------
+
+
+def cache_access_token(value: str, expires_in: int) -> None:
+    """The shared access token as a worker left it in the table, `expires_in` seconds from now; none in memory."""
+    from wegit.notifications import access_token
+    from wegit.notifications.models import NotificationItem
+
+    access_token.forget()
+    NotificationItem(access_token.PARTITION, access_token.SORT_KEY).update(
+        actions=[
+            NotificationItem.accessToken.set(value),
+            NotificationItem.tokenExpiresAt.set(int(time.time()) + expires_in),
+            NotificationItem.lockedUntil.remove(),
+        ]
+    )
+
+
+def test_the_access_token_is_not_refreshed_before_wechat_would_issue_a_new_one(world):
+    """stable_token answers the same token until the last 300 s of its life: a worker asking earlier gets nothing
+    new, and with a margin over 300 s it asked on every send for minutes of every two hours."""
+    cache_access_token("fake-access-token-" + "c" * 32, expires_in=400)
+    assert world.pipeline.access_token.access_token() == "fake-access-token-" + "c" * 32
+    assert world.wechat.token_calls == 0
+    cache_access_token("fake-access-token-" + "d" * 32, expires_in=200)  # inside the margin: refreshed
+    assert world.pipeline.access_token.access_token() != "fake-access-token-" + "d" * 32
+    assert world.wechat.token_calls == 1
+    assert world.pipeline.access_token.REFRESH_BEFORE < 300
