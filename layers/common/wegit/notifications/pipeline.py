@@ -40,7 +40,7 @@ from typing import Any
 
 from wegit.accounts import crypto
 from wegit.accounts import store as accounts
-from wegit.errors import BadCredentials, UpstreamTimeout
+from wegit.errors import BadCredentials, Forbidden, NotFound, UpstreamTimeout
 from wegit.github import credentials
 from wegit.notifications import access_token, compose, sources, store
 from wegit.notifications.models import REPO, SUBSCRIPTION, NotificationItem
@@ -54,6 +54,10 @@ DISPATCH_MARGIN_MS = 20_000  # the dispatcher stops this long before its timeout
 PAGE_SIZE = 500
 PROGRESS_EVERY = 5000  # a shard logs its progress each time it has enqueued this many more
 counts: Counter[str] = Counter()
+CANNOT_READ_NOTIFICATIONS = (
+    "GitHub refused to list notifications with the bound token: GitHub's notifications API takes classic tokens "
+    "with the notifications or repo scope only (fine-grained tokens cannot read them); bind one and subscribe again"
+)
 
 
 @lru_cache(maxsize=1)
@@ -171,7 +175,8 @@ def _send(message: dict[str, Any]) -> int:
 
 
 def deliver(account_id: str, sub_id: str, key: str, message: dict[str, Any]) -> str:
-    """Send one message at most once: "sent", "duplicate" (claimed before) or "no-grant"."""
+    """Send one message at most once: "sent", "duplicate" (claimed before), "no-grant", or, when WeChat refuses it
+    for good, "rejected" (dropped) or "paused" (the subscription)."""
     now = _now()
     if not store.record_delivery(account_id, sub_id, key, now):
         counts["WeChatMessagesDuplicate"] += 1
@@ -203,8 +208,28 @@ def deliver(account_id: str, sub_id: str, key: str, message: dict[str, Any]) -> 
         counts["WeChatMessagesNoGrant"] += 1
         return "no-grant"
     store.add_grants(account_id, template, 1)
+    if code in wechat.PERMANENT_ERRORS:
+        return _rejected(account_id, sub_id, code)
     counts["WeChatMessagesRefused"] += 1
     raise wechat.WeChatError(code)
+
+
+def _rejected(account_id: str, sub_id: str, code: int) -> str:
+    """WeChat refused the message for good: sending it again would meet the same answer (and SQS would retry it
+    5 times, then the next poll again, forever). Dropped ("rejected"; the cursor moves past its items), or, when
+    the user is unknown to WeChat (40003), the subscription paused ("paused")."""
+    reason = wechat.PERMANENT_ERRORS[code]
+    counts["WeChatMessagesRejected"] += 1
+    if code == wechat.INVALID_OPENID:
+        store.pause(
+            account_id, sub_id, "WeChat does not know this user (errcode 40003): log in again and subscribe again"
+        )
+        logger.error("WeChat rejected the message for good: subscription paused",
+                     extra={"errcode": code, "reason": reason, "subscription": sub_id})  # fmt: skip
+        return "paused"
+    logger.error("WeChat rejected the message for good: dropped, not retried",
+                 extra={"errcode": code, "reason": reason, "subscription": sub_id})  # fmt: skip
+    return "rejected"
 
 
 def poll_notifications(item: NotificationItem) -> str:
@@ -243,7 +268,7 @@ def poll_notifications(item: NotificationItem) -> str:
         store.save_cursor(
             account_id, sub.id, seen_until=newest, pending=sub.pending + len(new), pending_title=title, **cursor
         )
-    else:
+    elif outcome != "paused":  # paused: out of the due index, no cursor to move
         store.save_cursor(account_id, sub.id, seen_until=newest, pending=0, **cursor)
     return outcome
 
@@ -260,6 +285,14 @@ def _poll_github(account: accounts.Account, sub: store.Subscription) -> sources.
         store.pause(account.account_id, sub.id, "GitHub rejected the bound token: bind it again and subscribe again")
         accounts.mark_invalid(account.account_id, account.github_bound_at)
         logger.warning("GitHub rejected a bound token: subscription paused, binding marked invalid")
+        return None
+    except (Forbidden, NotFound) as exc:  # a token that cannot read notifications (fine-grained): it never will
+        store.pause(account.account_id, sub.id, CANNOT_READ_NOTIFICATIONS)
+        counts["NotificationsPausedNoAccess"] += 1
+        logger.warning(
+            "GitHub refused the notifications to a bound token: subscription paused",
+            extra={"subscription": sub.id, "status": exc.status},
+        )
         return None
 
 
@@ -324,6 +357,8 @@ def deliver_release(account_id: str, sort_key: str, release: dict[str, Any]) -> 
         account.openid, sub.id, str(release.get("repo") or sub.repo), release, sub.pending
     )
     outcome = deliver(account_id, sub.id, f"release-{release_id}", message)
+    if outcome == "paused":
+        return outcome
     pending = sub.pending + 1 if outcome == "no-grant" else 0
     store.save_cursor(
         account_id, sub.id, due_at=0, etag=None, last_modified=None, poll_interval=None, last_release_id=release_id,
