@@ -654,3 +654,58 @@ def test_messages_name_the_mini_program_version_and_language(world, monkeypatch)
     monkeypatch.setenv("WECHAT_LANG", "en_US")
     release = world.pipeline.compose.release_message(openid, "s1", "octo/r", {"name": "v1", "published_at": iso()})
     assert (release["miniprogram_state"], release["lang"]) == ("developer", "en_US")
+
+
+# -- the worker's deadline --------------------------------------------------------------------------------------
+
+
+class Dwindling(Context):
+    """A context whose invocation has 60 s left for the first record, then too little for any other."""
+
+    def __init__(self) -> None:
+        self._left = iter([60_000])
+
+    def get_remaining_time_in_millis(self) -> int:  # type: ignore[override]
+        return next(self._left, 5_000)
+
+
+def sqs_event(world: World, bodies: list[dict[str, Any]]) -> dict[str, Any]:
+    from local.queues import sqs_record
+
+    messages = [{"MessageId": f"m{index}", "ReceiptHandle": f"r{index}", "Body": json.dumps(body)}
+                for index, body in enumerate(bodies)]  # fmt: skip
+    return {"Records": [sqs_record(message, QUEUE) for message in messages]}
+
+
+def test_records_the_invocation_has_no_time_left_for_are_reported_unstarted(world):
+    users = [world.account() for _ in range(3)]
+    subs = [world.subscribe(account_id) for account_id, _, _ in users]
+    for (account_id, _, token), _sub in zip(users, subs, strict=True):
+        world.store.add_grants(account_id, NOTIFICATION_TEMPLATE, 1)
+        world.notify(token, ("octo/hello-world", "An issue", iso(-5)))
+    bodies = [world.message(account_id, "SUB#" + sub) for (account_id, _, _), sub in zip(users, subs, strict=True)]
+    answer = world.app.lambda_handler(sqs_event(world, bodies), Dwindling())
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "m1"}, {"itemIdentifier": "m2"}]}
+    assert len(world.sent_to(users[0][1])) == 1
+    for (account_id, openid, token), sub, body in zip(users[1:], subs[1:], bodies[1:], strict=True):
+        assert world.polls(token) == [] and world.sent_to(openid) == []  # not started at all:
+        assert world.store.item_at(account_id, "SUB#" + sub).dueAt == body["dueAt"]  # not claimed, still due
+
+
+def test_the_access_token_is_fetched_before_the_claim(world):
+    """WeChat unable to give a token: nothing is claimed, recorded or polled (a worker stopped between the
+    delivery record and the send would lose that notification)."""
+    from wegit.notifications.models import NotificationItem
+
+    account_id, _openid, token = world.account()
+    sub_id = world.subscribe(account_id)
+    world.store.add_grants(account_id, NOTIFICATION_TEMPLATE, 1)
+    world.notify(token, ("octo/hello-world", "An issue", iso(-5)))
+    world.pipeline.access_token.forget()
+    NotificationItem(world.pipeline.access_token.PARTITION, world.pipeline.access_token.SORT_KEY).delete()
+    world.wechat.server.expect_request("/cgi-bin/stable_token").respond_with_json({"errcode": -1, "errmsg": "busy"})
+    body = world.message(account_id, "SUB#" + sub_id)
+    with pytest.raises(Exception, match="errcode -1"):
+        world.pipeline.handle(body)
+    assert world.polls(token) == []
+    assert world.store.item_at(account_id, "SUB#" + sub_id).dueAt == body["dueAt"]

@@ -7,8 +7,11 @@ enqueued with. It writes nothing to the table, so it costs one Query per page an
 items. It stops when the invocation's time is nearly up: what it did not reach is still due and the next run
 starts with it (oldest first).
 
-Worker, per message: first the claim, one conditional UpdateItem (dueAt still the enqueued value → dueAt one
-window on) that also reads the item (ALL_NEW), so it costs what the read did before. A second copy of the message
+Worker, per message: nothing is started with less than RECORD_BUDGET_MS of the invocation left (the message is
+reported failed, unclaimed, and comes back); the WeChat access token is fetched first; then the claim, one
+conditional UpdateItem (dueAt still the enqueued value → dueAt one window on) that also reads the item (ALL_NEW),
+so it costs what the read did before.
+A second copy of the message
 (an SQS redelivery, or the next dispatcher run enqueuing the item again while the first copy waits in the queue)
 finds dueAt moved, fails the condition and is deleted at once, with no GitHub or WeChat call. When the work fails
 with an error the claim is given back (dueAt set back to the enqueued value) so the retry SQS makes claims it
@@ -53,7 +56,24 @@ DISPATCH_THREADS = 16  # one per shard
 DISPATCH_MARGIN_MS = 20_000  # the dispatcher stops this long before its timeout
 PAGE_SIZE = 500
 PROGRESS_EVERY = 5000  # a shard logs its progress each time it has enqueued this many more
+# A record is started only with this much of the invocation left: a GitHub poll (8 s at most), a send, a token
+# refresh and the send again (8 s each) fit in it, so the worker is not stopped between the delivery record and
+# the send (which would lose that notification: its retry finds the record and sends nothing).
+RECORD_BUDGET_MS = 30_000
 counts: Counter[str] = Counter()
+_time_left: Callable[[], int] | None = None  # this invocation's context.get_remaining_time_in_millis
+
+
+class OutOfTime(Exception):
+    """Too little of the invocation is left to start a record: it goes back to the queue, untouched."""
+
+
+def start_invocation(remaining_ms: Callable[[], int] | None) -> None:
+    """The worker's invocation begins (the time it has left) or ends (None)."""
+    global _time_left  # noqa: PLW0603 - one invocation at a time per execution environment
+    _time_left = remaining_ms
+
+
 CANNOT_READ_NOTIFICATIONS = (
     "GitHub refused to list notifications with the bound token: GitHub's notifications API takes classic tokens "
     "with the notifications or repo scope only (fine-grained tokens cannot read them); bind one and subscribe again"
@@ -150,6 +170,11 @@ def _dispatch_shard(shard: str, now: int, remaining_ms: Callable[[], int]) -> di
 def handle(body: dict[str, Any]) -> str:
     """One queue message; what happened (for logs and tests). Raises to return the message to the queue."""
     partition, sort_key = str(body["pk"]), str(body["sk"])
+    if _time_left is not None and _time_left() < RECORD_BUDGET_MS:
+        counts["NotificationsNotStarted"] += 1
+        raise OutOfTime("too little time left to start this message: back to the queue, not claimed")
+    if not partition.startswith(REPO):
+        access_token.access_token()  # before the claim and the delivery record: a send then only waits on WeChat
     if "release" in body:
         return deliver_release(partition, sort_key, body["release"])
     enqueued_due, until = int(body["dueAt"]), _now() + get_settings().notifications_window
