@@ -1,5 +1,6 @@
 """SQS: poll GitHub for each due subscription or watched repository and send WeChat subscribe messages.
-A failed message is reported alone (ReportBatchItemFailures): it returns to the queue, the others do not."""
+A failed message is reported alone (ReportBatchItemFailures): it returns to the queue, the others do not. So is
+a message the invocation has too little time left to start (pipeline.RECORD_BUDGET_MS): it is not claimed."""
 
 from __future__ import annotations
 
@@ -25,9 +26,11 @@ def record_handler(record: SQSRecord) -> str:
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
+    pipeline.start_invocation(context.get_remaining_time_in_millis)
     try:
         return process_partial_response(
             event=event, record_handler=record_handler, processor=processor, context=context
         )
     finally:
+        pipeline.start_invocation(None)
         pipeline.flush_counts()

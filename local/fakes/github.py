@@ -52,6 +52,7 @@ NAMED: dict[str, str] = {
 
 # A well-formed token the fake answers 401 "Bad credentials" for on every call, as GitHub does for a revoked one.
 REJECTED_TOKEN = "ghp_" + "0" * 36
+FINE_GRAINED_PREFIX = "github_pat_"  # a fine-grained token: GET /notifications answers 403 to it, as GitHub does
 _WELL_FORMED = re.compile(r"^(token|bearer) [A-Za-z0-9_]{20,255}$", re.IGNORECASE)
 
 TRENDING_REPOSITORIES = "repositories_2023-05-18_all_daily.html"
@@ -481,6 +482,12 @@ class GitHubFake(LoopbackFake):
                 "https://docs.github.com/rest/activity/notifications#list-notifications-for-the-authenticated-user",
             )
         token = request.headers["Authorization"].split()[-1]
+        if token.startswith(FINE_GRAINED_PREFIX):  # GitHub's notifications API takes classic tokens only
+            return github_error(
+                403,
+                "Resource not accessible by personal access token",
+                "https://docs.github.com/rest/activity/notifications#list-notifications-for-the-authenticated-user",
+            )
         if token not in self.notifications:
             return self._replay(request, "notifications", paged=True)
         items = sorted(self.notifications[token], key=lambda item: str(item.get("updated_at")), reverse=True)

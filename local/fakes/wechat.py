@@ -62,6 +62,15 @@ _RULES: dict[str, re.Pattern[str]] = {
 }
 
 
+# WeChat counts lengths as JavaScript does, in UTF-16 code units: an emoji outside the BMP is two.
+_MAX_UNITS = {"thing": 20, "character_string": 32, "number": 32, "name": 20}
+MINIPROGRAM_STATES = ("formal", "trial", "developer")
+
+
+def utf16_units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
 def openid_for(code: str) -> str:
     """The openid a login code logs in as: stable per the part before the first "."."""
     digest = hashlib.sha256(b"wegit-fake-openid\0" + code.split(".", 1)[0].encode()).digest()
@@ -197,11 +206,17 @@ def _message_refusal(body: Any) -> int:
     if body.get("page") and not str(body["page"]).startswith("pages/"):
         return 41030
     data = body.get("data")
-    if not isinstance(data, dict) or not data:
+    if not isinstance(data, dict) or not data or body.get("miniprogram_state", "formal") not in MINIPROGRAM_STATES:
         return 47003
     for key, value in data.items():
-        rule = _RULES.get(re.sub(r"\d+$", "", key))
+        kind = re.sub(r"\d+$", "", key)
+        rule = _RULES.get(kind)
         text = value.get("value") if isinstance(value, dict) else None
-        if rule is None or not isinstance(text, str) or not rule.match(text):
+        if (
+            rule is None
+            or not isinstance(text, str)
+            or not rule.match(text)
+            or utf16_units(text) > _MAX_UNITS.get(kind, 10**6)
+        ):
             return 47003
     return 0

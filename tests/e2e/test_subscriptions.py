@@ -152,3 +152,23 @@ def test_delete_me_removes_subscriptions_grants_and_more(http, bound, table):
     assert call(http, "DELETE", "/me", session).status_code == 204
     for name in load().tables:
         assert account not in repr(table(name)), name
+
+
+def test_a_token_that_cannot_read_notifications_is_refused_when_subscribing(http, github, wechat):
+    """A fine-grained token (GitHub's notifications API takes classic tokens only) would fail every poll."""
+    session = login(http, "fine-grained")
+    token = "github_pat_" + "F" * 82
+    assert call(http, "PUT", "/me/github-token", session, json={"token": token}).status_code == 200
+    response = call(http, "POST", "/subscriptions", session, json={"kind": "notifications"})
+    assert response.status_code == 400
+    assert "classic tokens with the notifications or repo scope" in response.json()["message"]
+    assert token[:20] not in response.text
+    assert call(http, "GET", "/subscriptions", session).json() == []
+
+
+def test_subscriptions_say_why_they_are_paused(http, bound):
+    session = bound("not-paused")
+    created = call(http, "POST", "/subscriptions", session, json={"kind": "notifications"}).json()
+    assert (created["paused"], created["paused_reason"]) == (False, None)
+    (listed,) = call(http, "GET", "/subscriptions", session).json()
+    assert listed["paused_reason"] is None

@@ -478,3 +478,234 @@ def seed(world: World, count: int) -> list[tuple[str, str, str]]:
     for _, _, token in users:
         world.notify(token, ("octo/hello-world", "An issue", iso(-5)))
     return users
+
+
+# -- the WeChat access token's refresh margin ------------------------------------------------------------------
+
+
+def cache_access_token(value: str, expires_in: int) -> None:
+    """The shared access token as a worker left it in the table, `expires_in` seconds from now; none in memory."""
+    from wegit.notifications import access_token
+    from wegit.notifications.models import NotificationItem
+
+    access_token.forget()
+    NotificationItem(access_token.PARTITION, access_token.SORT_KEY).update(
+        actions=[
+            NotificationItem.accessToken.set(value),
+            NotificationItem.tokenExpiresAt.set(int(time.time()) + expires_in),
+            NotificationItem.lockedUntil.remove(),
+        ]
+    )
+
+
+def test_the_access_token_is_not_refreshed_before_wechat_would_issue_a_new_one(world):
+    """stable_token answers the same token until the last 300 s of its life: a worker asking earlier gets nothing
+    new, and with a margin over 300 s it asked on every send for minutes of every two hours."""
+    cache_access_token("fake-access-token-" + "c" * 32, expires_in=400)
+    assert world.pipeline.access_token.access_token() == "fake-access-token-" + "c" * 32
+    assert world.wechat.token_calls == 0
+    cache_access_token("fake-access-token-" + "d" * 32, expires_in=200)  # inside the margin: refreshed
+    assert world.pipeline.access_token.access_token() != "fake-access-token-" + "d" * 32
+    assert world.wechat.token_calls == 1
+    assert world.pipeline.access_token.REFRESH_BEFORE < 300
+
+
+# -- a bound token that cannot read notifications --------------------------------------------------------------
+
+
+def fine_grained(world: World) -> tuple[str, str, str]:
+    """A new account whose bound token is fine-grained: GitHub's notifications API refuses it (403)."""
+    account_id, openid, _ = world.account(bind=False)
+    token = "github_pat_" + f"{RUN}x{next(_ids):071d}"[-71:]
+    world.accounts.bind(account_id, world.crypto.encrypt(account_id, token), "octocat", None, int(time.time()))
+    return account_id, openid, token
+
+
+@pytest.mark.parametrize("status", [403, 404])
+def test_a_bound_token_that_cannot_read_notifications_pauses_the_subscription(world, status):
+    """Not a failure to retry (5 tries, the dead-letter queue, and again at the next dispatch, forever): the
+    subscription is paused with why, and the binding stays valid (GitHub did not reject the token)."""
+    if status == 403:
+        account_id, _openid, token = fine_grained(world)
+    else:
+        account_id, _openid, token = world.account()
+        world.github.server.expect_request("/api/notifications").respond_with_json({"message": "Not Found"}, status=404)
+    sub_id = world.subscribe(account_id)
+    world.dispatch()
+    world.process()
+    assert [outcome for outcome in world.handled if outcome.startswith("failed")] == []
+    assert world.handled["paused"] == 1
+    sub = world.store.get_subscription(account_id, sub_id)
+    assert sub.paused
+    assert "classic tokens with the notifications or repo scope" in sub.paused_reason
+    assert world.store.item_at(account_id, "SUB#" + sub_id).dueAt is None  # out of the due index
+    assert world.accounts.get_account(account_id).github_token_valid is True
+    assert empty(world.moto, "NotificationsDeadLetterQueue") == 0
+    world.dispatch()
+    world.process()
+    assert len(world.polls(token)) == 1  # not polled again
+
+
+def caller(world: World, account_id: str) -> Any:
+    from wegit.accounts.sessions import Caller
+
+    return Caller(account=world.accounts.get_account(account_id), session=None)  # type: ignore[arg-type]
+
+
+def test_subscribing_with_a_token_that_cannot_read_notifications_is_a_400_saying_why(world):
+    from wegit.errors import BadRequest
+    from wegit.notifications import service
+
+    account_id, _openid, token = fine_grained(world)
+    with pytest.raises(BadRequest, match="classic tokens with the notifications or repo scope") as refused:
+        service.subscribe(caller(world, account_id), "notifications", None, False)
+    assert token not in str(refused.value)
+    assert world.store.list_subscriptions(account_id) == []
+    (probe,) = world.polls(token)
+    assert probe.args["per_page"] == "1"
+
+
+def test_a_paused_subscription_shows_why_and_subscribing_again_resumes_it(world):
+    from wegit.notifications import service
+
+    account_id, _openid, _token = world.account()
+    shown, created = service.subscribe(caller(world, account_id), "notifications", None, False)
+    assert created and shown["paused_reason"] is None
+    world.store.pause(account_id, shown["id"], "GitHub rejected the bound token: bind it again and subscribe again")
+    (listed,) = service.subscriptions(caller(world, account_id))
+    assert listed["paused"] is True
+    assert listed["paused_reason"] == "GitHub rejected the bound token: bind it again and subscribe again"
+    again, created = service.subscribe(caller(world, account_id), "notifications", None, False)
+    assert (created, again["paused"], again["paused_reason"]) == (False, False, None)
+    item = world.store.item_at(account_id, "SUB#" + shown["id"])
+    assert item.dueAt is not None and item.dueAt <= time.time() and item.shard  # due again, at once
+
+
+# -- WeChat refusals that never succeed; values cut as WeChat counts them ---------------------------------------
+
+
+def test_a_title_of_emoji_is_cut_to_twenty_utf16_units(world):
+    """WeChat counts a value's length in UTF-16 code units: 15 emoji are 30 of them, over `thing`'s 20."""
+    account_id, openid, token = world.account()
+    world.subscribe(account_id)
+    world.store.add_grants(account_id, NOTIFICATION_TEMPLATE, 1)
+    world.notify(token, ("octo/hello-world", "🎉" * 15, iso(-5)))
+    world.dispatch()
+    world.process()
+    (message,) = world.sent_to(openid)
+    title = message["data"]["thing2"]["value"]
+    assert len(title.encode("utf-16-le")) // 2 <= 20
+    assert title == "🎉" * 9 + "…"  # whole emoji only: 18 units and the ellipsis
+
+
+@pytest.mark.parametrize("errcode", [47003, 40037, 41030])
+def test_a_message_wechat_refuses_for_good_is_dropped_not_retried(world, logs, errcode):
+    account_id, _openid, token = world.account()
+    sub_id = world.subscribe(account_id)
+    world.store.add_grants(account_id, NOTIFICATION_TEMPLATE, 2)
+    newest = iso(-5)
+    world.notify(token, ("octo/hello-world", "An issue", newest))
+    world.pipeline.access_token.access_token()
+    world.wechat.server.expect_request("/cgi-bin/message/subscribe/send").respond_with_json(
+        {"errcode": errcode, "errmsg": f"refused rid: {errcode}"}
+    )
+    world.dispatch()
+    world.process()
+    assert [outcome for outcome in world.handled if outcome.startswith("failed")] == []
+    assert world.handled["rejected"] == 1
+    assert len(world.wechat.requests("/cgi-bin/message/subscribe/send")) == 1  # one try, never again
+    assert empty(world.moto, "NotificationsDeadLetterQueue") == 0
+    sub = world.store.get_subscription(account_id, sub_id)
+    assert (sub.paused, sub.seen_until, sub.pending) == (False, newest, 0)  # the cursor moved past the item
+    assert world.store.grants(account_id)[NOTIFICATION_TEMPLATE] == 2  # WeChat did not spend the grant
+    (line,) = [line for line in logs() if line.get("message", "").startswith("WeChat rejected the message for good")]
+    assert line["errcode"] == errcode and line["reason"]
+    assert world.pipeline.counts["WeChatMessagesRejected"] >= 1  # the metric of the run
+
+
+def test_an_openid_wechat_does_not_know_pauses_the_subscription(world):
+    account_id, _openid, token = world.account()
+    sub_id = world.subscribe(account_id)
+    world.store.add_grants(account_id, NOTIFICATION_TEMPLATE, 1)
+    world.notify(token, ("octo/hello-world", "An issue", iso(-5)))
+    world.pipeline.access_token.access_token()
+    world.wechat.server.expect_request("/cgi-bin/message/subscribe/send").respond_with_json(
+        {"errcode": 40003, "errmsg": "invalid openid rid: 1"}
+    )
+    world.dispatch()
+    world.process()
+    assert world.handled["paused"] == 1
+    sub = world.store.get_subscription(account_id, sub_id)
+    assert sub.paused and "40003" in sub.paused_reason
+    assert world.store.item_at(account_id, "SUB#" + sub_id).dueAt is None
+    assert empty(world.moto, "NotificationsDeadLetterQueue") == 0
+
+
+def test_messages_name_the_mini_program_version_and_language(world, monkeypatch):
+    account_id, openid, token = world.account()
+    world.subscribe(account_id)
+    world.store.add_grants(account_id, NOTIFICATION_TEMPLATE, 2)
+    world.notify(token, ("octo/hello-world", "An issue", iso(-5)))
+    world.dispatch()
+    world.process()
+    (message,) = world.sent_to(openid)
+    assert (message["miniprogram_state"], message["lang"]) == ("formal", "zh_CN")  # production's, by default
+    monkeypatch.setenv("WECHAT_MINIPROGRAM_STATE", "developer")
+    monkeypatch.setenv("WECHAT_LANG", "en_US")
+    release = world.pipeline.compose.release_message(openid, "s1", "octo/r", {"name": "v1", "published_at": iso()})
+    assert (release["miniprogram_state"], release["lang"]) == ("developer", "en_US")
+
+
+# -- the worker's deadline --------------------------------------------------------------------------------------
+
+
+class Dwindling(Context):
+    """A context whose invocation has 60 s left for the first record, then too little for any other."""
+
+    def __init__(self) -> None:
+        self._left = iter([60_000])
+
+    def get_remaining_time_in_millis(self) -> int:  # type: ignore[override]
+        return next(self._left, 5_000)
+
+
+def sqs_event(world: World, bodies: list[dict[str, Any]]) -> dict[str, Any]:
+    from local.queues import sqs_record
+
+    messages = [{"MessageId": f"m{index}", "ReceiptHandle": f"r{index}", "Body": json.dumps(body)}
+                for index, body in enumerate(bodies)]  # fmt: skip
+    return {"Records": [sqs_record(message, QUEUE) for message in messages]}
+
+
+def test_records_the_invocation_has_no_time_left_for_are_reported_unstarted(world):
+    users = [world.account() for _ in range(3)]
+    subs = [world.subscribe(account_id) for account_id, _, _ in users]
+    for (account_id, _, token), _sub in zip(users, subs, strict=True):
+        world.store.add_grants(account_id, NOTIFICATION_TEMPLATE, 1)
+        world.notify(token, ("octo/hello-world", "An issue", iso(-5)))
+    bodies = [world.message(account_id, "SUB#" + sub) for (account_id, _, _), sub in zip(users, subs, strict=True)]
+    answer = world.app.lambda_handler(sqs_event(world, bodies), Dwindling())
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "m1"}, {"itemIdentifier": "m2"}]}
+    assert len(world.sent_to(users[0][1])) == 1
+    for (account_id, openid, token), sub, body in zip(users[1:], subs[1:], bodies[1:], strict=True):
+        assert world.polls(token) == [] and world.sent_to(openid) == []  # not started at all:
+        assert world.store.item_at(account_id, "SUB#" + sub).dueAt == body["dueAt"]  # not claimed, still due
+
+
+def test_the_access_token_is_fetched_before_the_claim(world):
+    """WeChat unable to give a token: nothing is claimed, recorded or polled (a worker stopped between the
+    delivery record and the send would lose that notification)."""
+    from wegit.notifications.models import NotificationItem
+
+    account_id, _openid, token = world.account()
+    sub_id = world.subscribe(account_id)
+    world.store.add_grants(account_id, NOTIFICATION_TEMPLATE, 1)
+    world.notify(token, ("octo/hello-world", "An issue", iso(-5)))
+    world.pipeline.access_token.forget()
+    NotificationItem(world.pipeline.access_token.PARTITION, world.pipeline.access_token.SORT_KEY).delete()
+    world.wechat.server.expect_request("/cgi-bin/stable_token").respond_with_json({"errcode": -1, "errmsg": "busy"})
+    body = world.message(account_id, "SUB#" + sub_id)
+    with pytest.raises(Exception, match="errcode -1"):
+        world.pipeline.handle(body)
+    assert world.polls(token) == []
+    assert world.store.item_at(account_id, "SUB#" + sub_id).dueAt == body["dueAt"]

@@ -3,7 +3,11 @@ the moto server; the URL never reaches a log line."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
+import threading
+import traceback
 
 import pytest
 
@@ -64,3 +68,53 @@ def test_no_webhook_configured_logs_instead(monkeypatch, moto):
     monkeypatch.setenv("SLACK_WEBHOOK_PARAMETER", "/wegit/no-such-parameter")
     parameters.forget()
     assert handler()(EVENT, Context()) == {"posted": 0}
+
+
+def _refusing_port() -> int:
+    """A loopback port nothing listens on: a connection to it is refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _dropping_server() -> tuple[socket.socket, int]:
+    """A loopback server that accepts a connection and closes it without an answer."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+
+    def drop() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                connection, _ = server.accept()
+                connection.close()
+
+    threading.Thread(target=drop, daemon=True).start()
+    return server, int(server.getsockname()[1])
+
+
+@pytest.mark.parametrize("fault", ["refused", "dropped"])
+def test_slack_unreachable_never_shows_the_webhook_url(moto, monkeypatch, capsys, logs, fault):
+    server, port = _dropping_server() if fault == "dropped" else (None, _refusing_port())
+    planted = f"http://127.0.0.1:{port}/services/T000/B000/plantedsecretpart"
+    moto.client("ssm").put_parameter(Name="/wegit/slack-webhook-down", Type="SecureString", Value=planted,
+                                     Overwrite=True)  # fmt: skip
+    for name, value in {"AWS_ENDPOINT_URL_SSM": moto.endpoint, "AWS_ACCESS_KEY_ID": "local",
+                        "AWS_SECRET_ACCESS_KEY": "local", "AWS_DEFAULT_REGION": "us-east-1",
+                        "SLACK_WEBHOOK_PARAMETER": "/wegit/slack-webhook-down"}.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    parameters.forget()
+    try:
+        with pytest.raises(RuntimeError, match="Slack could not be reached") as failure:
+            handler()(EVENT, Context())
+    finally:
+        parameters.forget()
+        if server is not None:
+            server.close()
+    report = "".join(traceback.format_exception(failure.value))  # what Lambda logs for a failed invocation
+    printed = capsys.readouterr()
+    for where, text in {"exception": report, "stdout": printed.out, "stderr": printed.err,
+                        "log": json.dumps(logs())}.items():  # fmt: skip
+        assert "plantedsecretpart" not in text, where
+        assert "/services/T000" not in text, where
+    assert any(line.get("message") == "Slack could not be reached" for line in logs())

@@ -77,3 +77,13 @@ def test_a_release_message_uses_the_release_template():
     assert compose.release_message(OPENID, "s", "octo/hello", release, pending=2)["data"]["thing2"]["value"] == (
         "3 new releases, lat…"
     )
+
+
+def test_cut_counts_utf16_units_as_wechat_does_and_never_splits_an_emoji():
+    assert compose.units("🎉") == 2
+    assert compose.cut("🎉" * 10) == "🎉" * 10  # exactly 20 units
+    assert compose.cut("🎉" * 11) == "🎉" * 9 + "…"
+    assert compose.cut("a" + "🎉" * 10) == "a" + "🎉" * 9 + "…"  # 19 + 1 units, no half emoji
+    message = compose.notification_message(OPENID, "s1", [item(repo="octo/" + "🚀" * 12, title="✨🎉" * 12)])
+    assert _message_refusal(message) == 0
+    assert all(compose.units(v["value"]) <= 20 for k, v in message["data"].items() if k.startswith("thing"))

@@ -45,6 +45,7 @@ ALLOWED = {
         "GitHubTokenKey": ["kms:Decrypt"],
         "parameter": TOKEN_PARAMETER,
         "RateLimitsTable": SESSION,
+        "GitHubCacheTable": ["dynamodb:GetItem", "dynamodb:PutItem"],
     },
     "ListSubscriptionsFunction": {"AccountsTable": SESSION, "NotificationsTable": ["dynamodb:Query"]},
     "DeleteSubscriptionFunction": {
@@ -72,6 +73,7 @@ ALLOWED = {
         "parameter": ["ssm:GetParameter", "ssm:GetParameter"],
         "RateLimitsTable": SESSION,
         "NotificationsQueue": ["sqs:SendMessage"],
+        "GitHubCacheTable": ["dynamodb:GetItem", "dynamodb:PutItem"],
     },
     "AlertSlackFunction": {"parameter": TOKEN_PARAMETER},
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from typing import Any
 
 import pytest
 
@@ -82,3 +83,48 @@ def test_api_url_is_an_output_and_stage_a_parameter():
 def test_every_function_has_a_sample_event():
     for spec in TEMPLATE.functions.values():
         assert (ROOT / "events" / f"{spec.code_uri.name}.json").is_file(), f"events/{spec.code_uri.name}.json"
+
+
+def _table_actions(resource: dict[str, Any], table: str) -> set[str]:
+    """The DynamoDB actions a function's policies allow on a table (statements, or SAM's DynamoDB policy templates)."""
+    templates = {
+        "DynamoDBCrudPolicy": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
+        "DynamoDBReadPolicy": {"dynamodb:GetItem"},
+        "DynamoDBWritePolicy": {"dynamodb:PutItem"},
+    }
+    allowed: set[str] = set()
+    for policy in resource["Properties"].get("Policies", []):
+        for name, actions in templates.items():
+            if isinstance(policy, dict) and policy.get(name, {}).get("TableName") == {"Ref": table}:
+                allowed |= actions
+        for statement in policy.get("Statement", []) if isinstance(policy, dict) else []:
+            targets = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            if statement["Effect"] == "Allow" and {"Fn::GetAtt": [table, "Arn"]} in targets:
+                named = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+                allowed |= set(named)
+    return allowed
+
+
+@pytest.mark.parametrize("name", sorted(TEMPLATE.functions))
+def test_a_function_given_the_github_cache_table_may_read_and_write_it(name):
+    """wegit.github.conditional reads (GetItem) and stores (PutItem) public GitHub answers in GITHUB_CACHE_TABLE:
+    a function given the table without the permission logs an AccessDenied warning on each GitHub read."""
+    if "GITHUB_CACHE_TABLE" not in TEMPLATE.functions[name].environment:
+        return
+    assert {"dynamodb:GetItem", "dynamodb:PutItem"} <= _table_actions(RAW["Resources"][name], "GitHubCacheTable")
+
+
+@pytest.mark.parametrize("name", ["CreateSubscriptionFunction", "ProcessNotificationsFunction"])
+def test_the_functions_that_read_github_with_the_service_token_use_the_cache(name):
+    """A repository checked (POST /subscriptions) and latest releases polled with the service token: public reads."""
+    assert "GITHUB_CACHE_TABLE" in TEMPLATE.functions[name].environment
+
+
+def test_subscribe_messages_name_the_mini_program_version_per_stage():
+    """`miniprogram_state` and `lang` of every message: production's by default, the developer version locally."""
+    worker = TEMPLATE.functions["ProcessNotificationsFunction"].environment
+    assert (worker["WECHAT_MINIPROGRAM_STATE"], worker["WECHAT_LANG"]) == ("formal", "zh_CN")
+    local = load(overrides={"Stage": "local"}).functions["ProcessNotificationsFunction"].environment
+    assert local["WECHAT_MINIPROGRAM_STATE"] == "developer"
+    trial = load(overrides={"WeChatMiniProgramState": "trial"}).functions["ProcessNotificationsFunction"].environment
+    assert trial["WECHAT_MINIPROGRAM_STATE"] == "trial"

@@ -18,7 +18,10 @@ from wegit.wechat import client
 
 PARTITION = "WECHAT#ACCESS_TOKEN"
 SORT_KEY = "TOKEN"
-REFRESH_BEFORE = 600  # seconds before expiry a worker refreshes the token (WeChat: 7200 s tokens)
+# Seconds before expiry a worker refreshes the token (WeChat: 7200 s tokens). stable_token hands out a new token
+# only in the last 300 s of the old one's life: asked earlier it answers the same token, so a margin above 300 s
+# would have every send ask again (in vain) until then. 240 s is inside that window, with time to spare.
+REFRESH_BEFORE = 240
 LOCK_FOR = 30  # seconds the refresh lock holds if its worker dies while refreshing
 
 _memory: dict[str, tuple[str, float]] = {}

@@ -1,5 +1,8 @@
 """Subscribe messages as WeChat accepts them: every value within its keyword's rule (WECHAT.md; a value
-breaking one is refused with 47003), cut with an ellipsis, times in China Standard Time.
+breaking one is refused with 47003), cut with an ellipsis, times in China Standard Time. Lengths are counted as
+WeChat (JavaScript) counts them, in UTF-16 code units: an emoji outside the BMP is two of them, and a cut never
+splits one in half. Each message names the mini-program version it opens (`miniprogram_state`, per stage:
+WECHAT_MINIPROGRAM_STATE) and its language (WECHAT_LANG).
 
 The templates (chosen in the mini-program's admin console) have these keywords:
 - notifications (the first of WECHAT_TEMPLATE_IDS): thing1 repository, thing2 what happened, phrase3 kind,
@@ -8,6 +11,7 @@ The templates (chosen in the mini-program's admin console) have these keywords:
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,8 +20,13 @@ from typing import Any
 
 from wegit.settings import SettingsError, get_settings
 
-THING = 20  # characters
+THING = 20  # UTF-16 code units, as WeChat counts characters
 PHRASE = 5  # CJK characters
+# The most UTF-16 code units a value of each keyword type may hold (WECHAT.md); `name` is 10 when it is CJK.
+LIMITS = {"thing": THING, "phrase": PHRASE, "character_string": 32, "number": 32, "name": 20}
+NAME_CJK = 10
+STATES = ("formal", "trial", "developer")
+LANGS = ("zh_CN", "en_US", "zh_HK", "zh_TW")
 ELLIPSIS = "…"
 CHINA = timezone(timedelta(hours=8))
 KINDS = {  # GitHub's subject type -> a phrase of at most 5 CJK characters
@@ -35,10 +44,47 @@ _SPACE = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
+def units(text: str) -> int:
+    """The length WeChat sees: UTF-16 code units (a character outside the BMP, e.g. most emoji, is two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _within(text: str, limit: int) -> str:
+    """The longest start of `text` of at most `limit` UTF-16 units, whole characters only."""
+    taken, used = [], 0
+    for char in text:
+        used += units(char)
+        if used > limit:
+            break
+        taken.append(char)
+    return "".join(taken)
+
+
 def cut(text: str, limit: int = THING) -> str:
-    """One line of at most `limit` characters, ending with an ellipsis when it was longer; never empty."""
+    """One line of at most `limit` UTF-16 units, ending with an ellipsis when it was longer; never empty."""
     line = _CONTROL.sub("", _SPACE.sub(" ", text)).strip() or "GitHub"
-    return line if len(line) <= limit else line[: limit - 1].rstrip() + ELLIPSIS
+    return line if units(line) <= limit else _within(line, limit - units(ELLIPSIS)).rstrip() + ELLIPSIS
+
+
+def fit(data: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """Every value cut to its keyword's limit (by the key's prefix: thing1 is a `thing`); the last guard before
+    WeChat, whatever built the value."""
+    fitted: dict[str, dict[str, str]] = {}
+    for key, value in data.items():
+        kind, text = re.sub(r"\d+$", "", key), value["value"]
+        limit = LIMITS.get(kind)
+        if kind == "name" and any("\u4e00" <= char <= "\u9fff" for char in text):
+            limit = NAME_CJK
+        fitted[key] = {"value": cut(text, limit) if limit and kind != "phrase" else text}
+    return fitted
+
+
+def delivery_options() -> dict[str, str]:
+    """Which version of the mini-program the message opens and in which language: per stage, from the template
+    (formal / zh_CN unless the stage says otherwise; an unknown value falls back to those)."""
+    state = os.environ.get("WECHAT_MINIPROGRAM_STATE", "").strip()
+    lang = os.environ.get("WECHAT_LANG", "").strip()
+    return {"miniprogram_state": state if state in STATES else "formal", "lang": lang if lang in LANGS else "zh_CN"}
 
 
 def phrase(text: str) -> str:
@@ -112,12 +158,15 @@ def notification_message(
         "touser": openid,
         "template_id": template_for("notifications"),
         "page": page(sub_id),
-        "data": {
-            "thing1": {"value": repo},
-            "thing2": {"value": title},
-            "phrase3": {"value": kind},
-            "time4": {"value": when(newest.updated_at if newest else None)},
-        },
+        "data": fit(
+            {
+                "thing1": {"value": repo},
+                "thing2": {"value": title},
+                "phrase3": {"value": kind},
+                "time4": {"value": when(newest.updated_at if newest else None)},
+            }
+        ),
+        **delivery_options(),
     }
 
 
@@ -128,9 +177,12 @@ def release_message(openid: str, sub_id: str, repo: str, release: dict[str, Any]
         "touser": openid,
         "template_id": template_for("releases"),
         "page": page(sub_id),
-        "data": {
-            "thing1": {"value": cut(repo)},
-            "thing2": {"value": what},
-            "time3": {"value": when(release.get("published_at"))},
-        },
+        "data": fit(
+            {
+                "thing1": {"value": cut(repo)},
+                "thing2": {"value": what},
+                "time3": {"value": when(release.get("published_at"))},
+            }
+        ),
+        **delivery_options(),
     }

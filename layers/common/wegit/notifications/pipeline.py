@@ -7,8 +7,11 @@ enqueued with. It writes nothing to the table, so it costs one Query per page an
 items. It stops when the invocation's time is nearly up: what it did not reach is still due and the next run
 starts with it (oldest first).
 
-Worker, per message: first the claim, one conditional UpdateItem (dueAt still the enqueued value → dueAt one
-window on) that also reads the item (ALL_NEW), so it costs what the read did before. A second copy of the message
+Worker, per message: nothing is started with less than RECORD_BUDGET_MS of the invocation left (the message is
+reported failed, unclaimed, and comes back); the WeChat access token is fetched first; then the claim, one
+conditional UpdateItem (dueAt still the enqueued value → dueAt one window on) that also reads the item (ALL_NEW),
+so it costs what the read did before.
+A second copy of the message
 (an SQS redelivery, or the next dispatcher run enqueuing the item again while the first copy waits in the queue)
 finds dueAt moved, fails the condition and is deleted at once, with no GitHub or WeChat call. When the work fails
 with an error the claim is given back (dueAt set back to the enqueued value) so the retry SQS makes claims it
@@ -40,7 +43,7 @@ from typing import Any
 
 from wegit.accounts import crypto
 from wegit.accounts import store as accounts
-from wegit.errors import BadCredentials, UpstreamTimeout
+from wegit.errors import BadCredentials, Forbidden, NotFound, UpstreamTimeout
 from wegit.github import credentials
 from wegit.notifications import access_token, compose, sources, store
 from wegit.notifications.models import REPO, SUBSCRIPTION, NotificationItem
@@ -53,7 +56,28 @@ DISPATCH_THREADS = 16  # one per shard
 DISPATCH_MARGIN_MS = 20_000  # the dispatcher stops this long before its timeout
 PAGE_SIZE = 500
 PROGRESS_EVERY = 5000  # a shard logs its progress each time it has enqueued this many more
+# A record is started only with this much of the invocation left: a GitHub poll (8 s at most), a send, a token
+# refresh and the send again (8 s each) fit in it, so the worker is not stopped between the delivery record and
+# the send (which would lose that notification: its retry finds the record and sends nothing).
+RECORD_BUDGET_MS = 30_000
 counts: Counter[str] = Counter()
+_time_left: Callable[[], int] | None = None  # this invocation's context.get_remaining_time_in_millis
+
+
+class OutOfTime(Exception):
+    """Too little of the invocation is left to start a record: it goes back to the queue, untouched."""
+
+
+def start_invocation(remaining_ms: Callable[[], int] | None) -> None:
+    """The worker's invocation begins (the time it has left) or ends (None)."""
+    global _time_left  # noqa: PLW0603 - one invocation at a time per execution environment
+    _time_left = remaining_ms
+
+
+CANNOT_READ_NOTIFICATIONS = (
+    "GitHub refused to list notifications with the bound token: GitHub's notifications API takes classic tokens "
+    "with the notifications or repo scope only (fine-grained tokens cannot read them); bind one and subscribe again"
+)
 
 
 @lru_cache(maxsize=1)
@@ -146,6 +170,11 @@ def _dispatch_shard(shard: str, now: int, remaining_ms: Callable[[], int]) -> di
 def handle(body: dict[str, Any]) -> str:
     """One queue message; what happened (for logs and tests). Raises to return the message to the queue."""
     partition, sort_key = str(body["pk"]), str(body["sk"])
+    if _time_left is not None and _time_left() < RECORD_BUDGET_MS:
+        counts["NotificationsNotStarted"] += 1
+        raise OutOfTime("too little time left to start this message: back to the queue, not claimed")
+    if not partition.startswith(REPO):
+        access_token.access_token()  # before the claim and the delivery record: a send then only waits on WeChat
     if "release" in body:
         return deliver_release(partition, sort_key, body["release"])
     enqueued_due, until = int(body["dueAt"]), _now() + get_settings().notifications_window
@@ -171,7 +200,8 @@ def _send(message: dict[str, Any]) -> int:
 
 
 def deliver(account_id: str, sub_id: str, key: str, message: dict[str, Any]) -> str:
-    """Send one message at most once: "sent", "duplicate" (claimed before) or "no-grant"."""
+    """Send one message at most once: "sent", "duplicate" (claimed before), "no-grant", or, when WeChat refuses it
+    for good, "rejected" (dropped) or "paused" (the subscription)."""
     now = _now()
     if not store.record_delivery(account_id, sub_id, key, now):
         counts["WeChatMessagesDuplicate"] += 1
@@ -203,8 +233,28 @@ def deliver(account_id: str, sub_id: str, key: str, message: dict[str, Any]) -> 
         counts["WeChatMessagesNoGrant"] += 1
         return "no-grant"
     store.add_grants(account_id, template, 1)
+    if code in wechat.PERMANENT_ERRORS:
+        return _rejected(account_id, sub_id, code)
     counts["WeChatMessagesRefused"] += 1
     raise wechat.WeChatError(code)
+
+
+def _rejected(account_id: str, sub_id: str, code: int) -> str:
+    """WeChat refused the message for good: sending it again would meet the same answer (and SQS would retry it
+    5 times, then the next poll again, forever). Dropped ("rejected"; the cursor moves past its items), or, when
+    the user is unknown to WeChat (40003), the subscription paused ("paused")."""
+    reason = wechat.PERMANENT_ERRORS[code]
+    counts["WeChatMessagesRejected"] += 1
+    if code == wechat.INVALID_OPENID:
+        store.pause(
+            account_id, sub_id, "WeChat does not know this user (errcode 40003): log in again and subscribe again"
+        )
+        logger.error("WeChat rejected the message for good: subscription paused",
+                     extra={"errcode": code, "reason": reason, "subscription": sub_id})  # fmt: skip
+        return "paused"
+    logger.error("WeChat rejected the message for good: dropped, not retried",
+                 extra={"errcode": code, "reason": reason, "subscription": sub_id})  # fmt: skip
+    return "rejected"
 
 
 def poll_notifications(item: NotificationItem) -> str:
@@ -243,7 +293,7 @@ def poll_notifications(item: NotificationItem) -> str:
         store.save_cursor(
             account_id, sub.id, seen_until=newest, pending=sub.pending + len(new), pending_title=title, **cursor
         )
-    else:
+    elif outcome != "paused":  # paused: out of the due index, no cursor to move
         store.save_cursor(account_id, sub.id, seen_until=newest, pending=0, **cursor)
     return outcome
 
@@ -260,6 +310,14 @@ def _poll_github(account: accounts.Account, sub: store.Subscription) -> sources.
         store.pause(account.account_id, sub.id, "GitHub rejected the bound token: bind it again and subscribe again")
         accounts.mark_invalid(account.account_id, account.github_bound_at)
         logger.warning("GitHub rejected a bound token: subscription paused, binding marked invalid")
+        return None
+    except (Forbidden, NotFound) as exc:  # a token that cannot read notifications (fine-grained): it never will
+        store.pause(account.account_id, sub.id, CANNOT_READ_NOTIFICATIONS)
+        counts["NotificationsPausedNoAccess"] += 1
+        logger.warning(
+            "GitHub refused the notifications to a bound token: subscription paused",
+            extra={"subscription": sub.id, "status": exc.status},
+        )
         return None
 
 
@@ -324,6 +382,8 @@ def deliver_release(account_id: str, sort_key: str, release: dict[str, Any]) -> 
         account.openid, sub.id, str(release.get("repo") or sub.repo), release, sub.pending
     )
     outcome = deliver(account_id, sub.id, f"release-{release_id}", message)
+    if outcome == "paused":
+        return outcome
     pending = sub.pending + 1 if outcome == "no-grant" else 0
     store.save_cursor(
         account_id, sub.id, due_at=0, etag=None, last_modified=None, poll_interval=None, last_release_id=release_id,

@@ -23,7 +23,10 @@ class Subscription(BaseModel):
     repo: str | None
     all: bool
     created_at: str
-    paused: bool = Field(description="true when GitHub rejected your token: bind a new one")
+    paused: bool = Field(description="true when it is no longer polled or sent: `paused_reason` says why")
+    paused_reason: str | None = Field(
+        default=None, description="why it is paused and what to do (bind a token, subscribe again); null if not"
+    )
     pending: int = Field(description="items waiting for a message grant (POST /subscriptions/grants)")
 
 

@@ -8,18 +8,22 @@ from typing import Any
 from wegit.accounts import sessions
 from wegit.accounts.service import iso
 from wegit.accounts.sessions import Caller
-from wegit.errors import BadRequest, NotFound
+from wegit.errors import BadRequest, Forbidden, NotFound
 from wegit.github import client as github
 from wegit.github import projections
 from wegit.github.client import Page
 from wegit.github.credentials import Credential, caller, resolve, used
-from wegit.notifications import store
+from wegit.notifications import sources, store
 from wegit.notifications.store import Subscription
 from wegit.observability import logger
 from wegit.settings import get_settings
 
 MAX_SUBSCRIPTIONS = 50
 BIND_FIRST = "bind a GitHub token first: PUT /me/github-token"
+CANNOT_READ = (
+    "the bound GitHub token cannot read notifications: GitHub's notifications API takes classic tokens with the "
+    "notifications or repo scope only (fine-grained tokens cannot read them); bind one with PUT /me/github-token"
+)
 
 
 def shown(subscription: Subscription) -> dict[str, Any]:
@@ -30,6 +34,7 @@ def shown(subscription: Subscription) -> dict[str, Any]:
         "all": subscription.include_all,
         "created_at": iso(subscription.created_at),
         "paused": subscription.paused,
+        "paused_reason": subscription.paused_reason if subscription.paused else None,
         "pending": subscription.pending,
     }
 
@@ -51,15 +56,29 @@ def subscribe(who: Caller, kind: str, repo: str | None, include_all: bool) -> tu
     else:
         if binding is None:
             raise BadRequest(f"notifications are read with your own GitHub token: {BIND_FIRST}")
+        _probe_notifications(Credential(binding.token, who.account_id, binding.bound_at))
         repo = None
     existing = store.get_subscription(who.account_id, store.subscription_id(kind, repo, include_all))
     if existing is not None:
+        if existing.paused:  # subscribing again is how a paused subscription resumes (its reason said so)
+            resumed = store.resume(existing, int(time.time()))
+            logger.info("subscription resumed", extra={"kind": kind})
+            return shown(resumed or existing), False
         return shown(existing), False
     if store.count_subscriptions(who.account_id) >= MAX_SUBSCRIPTIONS:
         raise BadRequest(f"at most {MAX_SUBSCRIPTIONS} subscriptions per user: delete one first")
     subscription, created = store.add_subscription(who.account_id, kind, repo, include_all, int(time.time()))
     logger.info("subscribed", extra={"kind": kind, "new": created})
     return shown(subscription), created
+
+
+def _probe_notifications(credential: Credential) -> None:
+    """A token that cannot read notifications (fine-grained) would fail every poll: refused here, with why."""
+    try:
+        with used(credential) as bearer:
+            sources.probe_notifications(str(bearer))
+    except (Forbidden, NotFound):
+        raise BadRequest(CANNOT_READ) from None
 
 
 def subscriptions(who: Caller) -> list[dict[str, Any]]:

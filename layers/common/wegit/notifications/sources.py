@@ -1,4 +1,5 @@
-"""The two GitHub calls the pipeline makes, both conditional: a 304 costs no rate limit and carries no body."""
+"""The two GitHub calls the pipeline makes, both conditional: a 304 costs no rate limit and carries no body; and the
+probe a notifications subscription starts with."""
 
 from __future__ import annotations
 
@@ -64,6 +65,14 @@ def notifications(
     )
     body = None if response.status_code == 304 else _objects(_json(response), "notifications")
     return _answer(response, body, etag, last_modified)
+
+
+@require_requests_session
+def probe_notifications(token: str, *, requests_session: requests.Session) -> None:
+    """Whether the token may read the user's notifications: one item at most is asked for. GitHub's notifications
+    API takes classic tokens with the `notifications` or `repo` scope only: a fine-grained token is refused (403,
+    `Forbidden`; 404, `NotFound`, for some), a revoked one rejected (401, `BadCredentials`)."""
+    requests_session.get(_url("notifications"), params={"per_page": "1"}, headers=_headers(token))
 
 
 @require_requests_session

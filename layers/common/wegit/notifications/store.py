@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -310,6 +310,16 @@ def pause(account_id: str, sub_id: str, reason: str) -> bool:
             NotificationItem.dueAt.remove(),
         ],
     )
+
+
+def resume(sub: Subscription, now: int) -> Subscription | None:
+    """Poll a paused subscription again (a notifications subscription is due at once); None if it is gone."""
+    actions: list[Any] = [NotificationItem.paused.remove(), NotificationItem.pausedReason.remove()]
+    if sub.kind == "notifications":
+        actions += [NotificationItem.shard.set(shard_for(sub.account_id + sub.id)), NotificationItem.dueAt.set(now)]
+    if not _updated_if_present(NotificationItem(sub.account_id, SUBSCRIPTION + sub.id), actions):
+        return None
+    return replace(sub, paused=False, paused_reason=None)
 
 
 def release_delivery(account_id: str, sub_id: str, item_key: str) -> None:

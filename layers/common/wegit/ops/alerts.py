@@ -18,6 +18,10 @@ ICONS = {"ALARM": ":rotating_light:", "OK": ":white_check_mark:", "INSUFFICIENT_
 MAX_REASON = 300
 
 
+class SlackUnreachable(RuntimeError):
+    """The webhook could not be posted to (refused, reset, timed out); says how, never where."""
+
+
 def alarm_text(message: str) -> str:
     """One line per alarm state change: state, alarm name, why, and where its runbook entry is."""
     try:
@@ -59,7 +63,14 @@ def post(texts: list[str]) -> int:
             logger.warning("alarm not posted (no webhook)", extra={"text": text})
         return 0
     for text in texts:
-        response = requests.post(url, json={"text": text}, timeout=(3.05, 5))
+        try:
+            response = requests.post(url, json={"text": text}, timeout=(3.05, 5))
+        except requests.RequestException as exc:
+            # requests' messages quote the URL (urllib3: "Max retries exceeded with url: /services/..."): neither
+            # the message nor the chained exception may reach the log or Lambda's error report, only the kind.
+            kind = type(exc).__name__
+            logger.error("Slack could not be reached", extra={"error": kind})
+            raise SlackUnreachable(f"Slack could not be reached ({kind})") from None
         if response.status_code >= 300:
             raise RuntimeError(f"Slack refused the alert (status {response.status_code})")
     logger.info("alarms posted to Slack", extra={"count": len(texts)})

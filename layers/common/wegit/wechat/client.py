@@ -112,6 +112,17 @@ ACCESS_TOKEN_INVALID = 40001
 ACCESS_TOKEN_EXPIRED = 42001
 NO_GRANT = 43101
 TOKEN_ERRORS = frozenset({ACCESS_TOKEN_INVALID, ACCESS_TOKEN_EXPIRED})
+INVALID_DATA = 47003
+INVALID_OPENID = 40003
+INVALID_TEMPLATE = 40037
+INVALID_PAGE = 41030
+# Refusals that the same message will meet however often it is sent: never retried (WECHAT.md).
+PERMANENT_ERRORS: dict[int, str] = {
+    INVALID_DATA: "a value breaks its keyword's rule (a bug in wegit/notifications/compose.py)",
+    INVALID_OPENID: "WeChat does not know this user's openid",
+    INVALID_TEMPLATE: "the template id is not one of the mini-program's (check WeChatTemplateIds)",
+    INVALID_PAGE: "the page is not a page of the published mini-program (check WeChatMessagePage)",
+}
 
 
 @dataclass(frozen=True)
