@@ -210,7 +210,22 @@ HEADERS_200 = {
 ERROR_SCHEMA = {
     "type": "object",
     "required": ["message"],
-    "properties": {"message": {"type": "string", "description": "what went wrong"}},
+    "properties": {
+        "message": {"type": "string", "description": "what went wrong"},
+        "code": {
+            "type": "string",
+            "enum": ["session_required", "session_invalid", "session_expired", "wechat_code_invalid",
+                     "github_token_invalid", "github_token_malformed"],
+            "description": "on a 401, what to do: session_* and wechat_code_invalid: log in again (POST /sessions "
+            "with a new wx.login() code); github_token_*: send or bind a valid GitHub token",
+        },
+    },
+}  # fmt: skip
+WWW_AUTHENTICATE = {
+    "WWW-Authenticate": {
+        "description": 'the credential to send: Bearer realm="WeGit session" or realm="GitHub token"',
+        "schema": {"type": "string"},
+    }
 }
 
 
@@ -230,6 +245,8 @@ def _with_our_errors(schema: dict[str, Any]) -> dict[str, Any]:
                 responses[status] = {"description": ERRORS[status], "content": content}
                 if status in ("429", "503"):
                     responses[status]["headers"] = RETRY_AFTER
+                if status == "401":
+                    responses[status]["headers"] = WWW_AUTHENTICATE
             names = {parameter["name"] for parameter in operation.get("parameters", [])}
             for parameter, headers in HEADERS_200.items():
                 if parameter in names:

@@ -157,6 +157,8 @@ def test_an_expired_session_is_refused(http, wechat, table):
     response = call(http, "GET", "/me", session)
     assert response.status_code == 401
     assert "expired" in response.json()["message"]
+    assert response.json()["code"] == "session_expired"  # log in again, unlike a GitHub token GitHub rejected
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="WeGit session", error="invalid_token"'
 
 
 # -- the GitHub token binding ----------------------------------------------------------------------------------
@@ -205,6 +207,8 @@ def test_a_bound_token_revoked_later_is_marked_invalid(http, github, wechat):
     response = call(http, "GET", "/repositories", session, params={"owner": "o", "name": "n"})
     assert response.status_code == 401
     assert "PUT /me/github-token" in response.json()["message"]
+    assert response.json()["code"] == "github_token_invalid"  # bind another token; the session is fine
+    assert response.headers["WWW-Authenticate"].startswith('Bearer realm="GitHub token"')
     me = call(http, "GET", "/me", session).json()
     assert (me["token_bound"], me["token_valid"]) == (True, False)
     assert call(http, "GET", "/developers/sigmavirus24/events", session).status_code == 401

@@ -107,7 +107,7 @@ def _check(http, route: Route, fault: str) -> str | None:
     if response.headers.get("Content-Type", "").split(";")[0] != "application/json":
         problems.append(f"content type {response.headers.get('Content-Type')}")
     body = response.json()
-    if status != 200 and not (isinstance(body, dict) and set(body) == {"message"} and body["message"]):
+    if status != 200 and not (isinstance(body, dict) and set(body) <= {"message", "code"} and body["message"]):
         problems.append(f"body {response.text[:200]}")
     given = response.headers.get("Retry-After")
     if retry_after is None and given is not None:

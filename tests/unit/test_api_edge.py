@@ -65,7 +65,26 @@ def test_each_typed_error_has_its_status_and_a_json_message():
     ]:
         response = call(error)
         assert response["statusCode"] == status
-        assert json.loads(response["body"]) == {"message": error.message}
+        assert json.loads(response["body"]) == {
+            "message": error.message,
+            **({"code": error.code} if error.code else {}),
+        }
+
+
+def test_a_401_says_which_credential_and_challenges_for_it():
+    for error, code, realm in [
+        (errors.BadCredentials("GitHub rejected the credentials"), "github_token_invalid", "GitHub token"),
+        (errors.BadCredentials("malformed", "github_token_malformed"), "github_token_malformed", "GitHub token"),
+        (errors.BadCredentials("the session expired", "session_expired"), "session_expired", "WeGit session"),
+        (errors.BadCredentials("log in", "session_required"), "session_required", "WeGit session"),
+    ]:
+        response = call(error)
+        assert response["statusCode"] == 401
+        assert json.loads(response["body"]) == {"message": error.message, "code": code}
+        challenge = response["headers"]["WWW-Authenticate"]
+        assert challenge.startswith(f'Bearer realm="{realm}"')
+        assert ('error="invalid_token"' in challenge) is (code != "session_required")
+    assert "WWW-Authenticate" not in call(errors.Forbidden())["headers"]
 
 
 def test_rate_limited_carries_retry_after():

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from aws_lambda_powertools.logging import correlation_paths
 
 from wegit import deadline, preconnect, shapes
-from wegit.errors import WeGitError, from_aws_sdk
+from wegit.errors import WeGitError, from_aws_sdk, www_authenticate
 from wegit.observability import logger
 
 if TYPE_CHECKING:  # types only: importing them would load pynamodb into every GitHub function's cold start
@@ -74,8 +74,11 @@ def trending_response(answer: Answer, max_age: int) -> Response[Any]:
     return ok(answer.rows, headers=headers)
 
 
-def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response[Any]:
-    return ok({"message": message}, status, headers)
+def error_response(
+    status: int, message: str, headers: dict[str, str] | None = None, code: str | None = None
+) -> Response[Any]:
+    """An error as JSON: {"message"}, and {"code"} beside it where one status has several meanings (401)."""
+    return ok({"message": message, **({"code": code} if code else {})}, status, headers)
 
 
 def no_content() -> Response[Any]:
@@ -231,10 +234,12 @@ def _respond(result: Any) -> dict[str, Any]:
 
 
 def _known(exc: WeGitError) -> dict[str, Any]:
-    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
+    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else {}
+    if exc.status == 401:
+        headers["WWW-Authenticate"] = www_authenticate(exc.code)
     log = logger.warning if exc.status < 500 else logger.error
-    log("request failed", extra={"status": exc.status, "error": type(exc).__name__})
-    return _respond(error_response(exc.status, exc.message, headers))
+    log("request failed", extra={"status": exc.status, "error": type(exc).__name__, "code": exc.code})
+    return _respond(error_response(exc.status, exc.message, headers, exc.code))
 
 
 def _resolve(app: Router, event: dict[str, Any], context: Any) -> dict[str, Any]:

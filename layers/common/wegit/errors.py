@@ -11,9 +11,11 @@ class WeGitError(Exception):
     status = 500
     default_message = "internal error"
     retry_after: int | None = None  # seconds; sent as Retry-After when set
+    code: str | None = None  # machine-readable, beside the message, where one status has several meanings
 
-    def __init__(self, message: str | None = None) -> None:
+    def __init__(self, message: str | None = None, code: str | None = None) -> None:
         self.message = message or self.default_message
+        self.code = code or self.code
         super().__init__(self.message)
 
 
@@ -29,8 +31,24 @@ class BadRequest(WeGitError):
 
 
 class BadCredentials(WeGitError):
+    """A 401. Its `code` tells the client what to do: log in again (SESSION_CODES), bind another GitHub token
+    or send a valid one (GITHUB_CODES), or call wx.login() again (wechat_code_invalid)."""
+
     status = 401
     default_message = "bad credentials"
+    code = "github_token_invalid"
+
+
+# The 401 codes, by the credential they are about: the session (log in again with POST /sessions) or GitHub's.
+SESSION_CODES = frozenset({"session_required", "session_invalid", "session_expired", "wechat_code_invalid"})
+GITHUB_CODES = frozenset({"github_token_invalid", "github_token_malformed"})
+
+
+def www_authenticate(code: str | None) -> str:
+    """The challenge a 401 carries (RFC 9110 11.6.1, the Bearer scheme of RFC 6750) for its code."""
+    realm = "WeGit session" if code in SESSION_CODES else "GitHub token"
+    error = "" if code in ("session_required", "wechat_code_invalid") else ', error="invalid_token"'
+    return f'Bearer realm="{realm}"{error}'
 
 
 class Forbidden(WeGitError):

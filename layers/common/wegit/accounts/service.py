@@ -44,9 +44,14 @@ def current(authorization: str | None) -> Caller:
     """The caller of a route that requires a session (`Authorization: Bearer wgs_...`)."""
     found = header_value(authorization)
     if not found:
-        raise BadCredentials("this route needs `Authorization: Bearer <session token>` from POST /sessions")
+        raise BadCredentials(
+            "this route needs `Authorization: Bearer <session token>` from POST /sessions", "session_required"
+        )
     if not found.startswith(sessions.PREFIX):
-        raise BadCredentials("this route needs a WeGit session token (wgs_...) from POST /sessions, not a GitHub token")
+        raise BadCredentials(
+            "this route needs a WeGit session token (wgs_...) from POST /sessions, not a GitHub token",
+            "session_required",
+        )
     caller = sessions.authenticate(found)
     logger.append_keys(account=caller.account_id)
     return caller

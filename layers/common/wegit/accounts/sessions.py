@@ -54,13 +54,13 @@ def authenticate(token: str, now: float | None = None) -> Caller:
     """The account behind a session token; any problem with it is a 401 saying what to do."""
     found = _TOKEN.match(token)
     if found is None:
-        raise BadCredentials(f"the session token is malformed: {LOG_IN}")
+        raise BadCredentials(f"the session token is malformed: {LOG_IN}", "session_invalid")
     now_s = int(time.time() if now is None else now)
     account, session = store.load(found["account"], token_hash(token))
     if account is None or session is None:
-        raise BadCredentials(f"unknown or revoked session: {LOG_IN}")
+        raise BadCredentials(f"unknown or revoked session: {LOG_IN}", "session_invalid")
     if session.expires_at <= now_s:
-        raise BadCredentials(f"the session expired: {LOG_IN}")
+        raise BadCredentials(f"the session expired: {LOG_IN}", "session_expired")
     if now_s - session.extended_at >= EXTEND_EVERY:
         store.extend_session(session, now_s, now_s + SESSION_SECONDS)
     return Caller(account, session)

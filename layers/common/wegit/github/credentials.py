@@ -24,7 +24,7 @@ class Credential:
 def checked_token(candidate: str, where: str) -> str:
     """The token if it looks like a GitHub token; a bad token is a 401, like one GitHub rejects."""
     if not TOKEN_SHAPE.match(candidate) or candidate.startswith(SESSION_PREFIX):
-        raise BadCredentials(f"the {where} is not a GitHub token")
+        raise BadCredentials(f"the {where} is not a GitHub token", "github_token_malformed")
     return candidate
 
 
@@ -37,7 +37,9 @@ def header_value(value: str | None) -> str | None:
         return parts[1]
     if len(parts) == 1:
         return parts[0]
-    raise BadCredentials("the Authorization header must be a token, `token <token>` or `Bearer <token>`")
+    raise BadCredentials(
+        "the Authorization header must be a token, `token <token>` or `Bearer <token>`", "github_token_malformed"
+    )
 
 
 def token_from_header(value: str | None) -> str | None:

@@ -30,8 +30,10 @@ CODE_USED = 40163
 FREQUENCY_LIMIT = 45011
 HIGH_RISK_USER = 40226
 LOGIN_ERRORS: dict[int, Callable[[], WeGitError]] = {
-    INVALID_CODE: lambda: BadCredentials("WeChat rejected the login code: call wx.login() again"),
-    CODE_USED: lambda: BadCredentials("this login code was already used: call wx.login() again"),
+    INVALID_CODE: lambda: BadCredentials(
+        "WeChat rejected the login code: call wx.login() again", "wechat_code_invalid"
+    ),
+    CODE_USED: lambda: BadCredentials("this login code was already used: call wx.login() again", "wechat_code_invalid"),
     FREQUENCY_LIMIT: lambda: RateLimited("WeChat's login rate limit for this user is exhausted", retry_after=60),
     HIGH_RISK_USER: lambda: Forbidden("WeChat blocked the login of this user (high-risk account)"),
     BUSY: lambda: UpstreamBusy("WeChat is busy: try again shortly", retry_after=1),
