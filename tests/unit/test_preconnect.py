@@ -100,3 +100,70 @@ def test_the_connection_opens_before_urllib3_is_imported(lambda_environment, pro
         check=True,
     )
     assert done.stdout.split() == ["1", "False"]  # opened with the standard library alone
+
+
+@pytest.fixture
+def tls_server(tmp_path):
+    """A loopback HTTPS server with a certificate of its own (trusted through REQUESTS_CA_BUNDLE), counting the
+    connections it accepts."""
+    import ssl
+    import subprocess
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=DNS:localhost", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    accepted: list[object] = []
+
+    class Answer(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def setup(self):
+            accepted.append(self.client_address)
+            super().setup()
+
+        def do_GET(self):
+            body = b'{"login": "octocat"}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"https://localhost:{server.server_address[1]}", cert, accepted
+    server.shutdown()
+
+
+def test_over_tls_the_verified_connection_is_the_one_the_first_request_uses(
+    lambda_environment, tls_server, monkeypatch
+):
+    import warnings
+
+    url, cert, accepted = tls_server
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
+    preconnect.start(url)
+    time.sleep(0.3)
+    assert preconnect.hand_over() is True
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # urllib3 warns of an unverified HTTPS connection
+        assert get_session().get(f"{url}/users/octocat").json() == {"login": "octocat"}
+    assert len(accepted) == 1
+
+
+def test_over_tls_a_certificate_the_client_does_not_trust_is_never_handed_over(lambda_environment, tls_server):
+    url, _cert, accepted = tls_server
+    preconnect.start(url)  # certifi's bundle: the server's own certificate is not in it
+    time.sleep(0.3)
+    assert preconnect.hand_over() is False

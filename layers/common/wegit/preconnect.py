@@ -48,10 +48,13 @@ def start(url: str, connections: int = 1) -> None:
 
 
 def _ca_bundle() -> str | None:
-    """The CA bundle requests verifies with (certifi's), found without importing certifi (importlib.resources
-    costs ~25 ms of init)."""
+    """The CA bundle requests verifies with: REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE when set (as requests reads
+    them), else certifi's, found without importing certifi (importlib.resources costs ~25 ms of init)."""
     import importlib.util
 
+    named = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if named:
+        return named
     found = importlib.util.find_spec("certifi")
     if found is None or found.origin is None:
         return None
@@ -110,20 +113,36 @@ def hand_over(wait: float = HANDOVER_WAIT_SECONDS) -> bool:
     # urllib3 has no public way in: its pool is a LIFO queue of slots, None for a free one. Free slots are taken
     # first (a LIFO queue would hand back the connection just put), then each connection takes one and is among
     # the next ones requests get.
-    handed = sockets[: pool.pool.qsize()]
-    _close(sockets[len(handed) :])
+    alive = [sock for sock in sockets if _alive(sock)]
+    handed = alive[: pool.pool.qsize()]
+    _close([sock for sock in sockets if sock not in handed])
     for _ in handed:
         pool.pool.get(block=False)
     for sock in handed:
-        # The socket as the connection urllib3 would have made (verified when TLS: the context checked the
-        # certificate and the host name).
-        connection = pool.ConnectionCls(host=pool.host, port=pool.port, timeout=pool.timeout.connect_timeout,
-                                        **pool.conn_kw)  # fmt: skip
+        # A connection made as the pool makes its own (its TLS settings, its count), holding the opened socket
+        # (verified when TLS: the context checked the certificate and the host name).
+        connection = pool._new_conn()
         connection.sock = sock
         connection.is_verified = pool.scheme == "https"
         pool._put_conn(connection)
-        pool.num_connections += 1
-    return True
+    return bool(handed)
+
+
+def _alive(sock: Any) -> bool:
+    """Whether an opened connection is still usable: nothing but TLS housekeeping (TLS 1.3 session tickets, read
+    here so urllib3 does not take the connection for dropped) has arrived, and the server has not closed it."""
+    import ssl
+
+    sock.setblocking(False)
+    try:
+        sock.recv(1)  # data or b"" (closed): either way not a connection to send a request on
+    except (ssl.SSLWantReadError, BlockingIOError):
+        return True
+    except OSError:
+        return False
+    finally:
+        sock.setblocking(True)
+    return False
 
 
 def _close(sockets: list[Any]) -> None:
