@@ -163,7 +163,7 @@ def test_over_tls_the_verified_connection_is_the_one_the_first_request_uses(
 
 
 def test_over_tls_a_certificate_the_client_does_not_trust_is_never_handed_over(lambda_environment, tls_server):
-    url, _cert, accepted = tls_server
+    url, _cert, _accepted = tls_server
     preconnect.start(url)  # certifi's bundle: the server's own certificate is not in it
     time.sleep(0.3)
     assert preconnect.hand_over() is False
