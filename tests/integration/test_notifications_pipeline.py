@@ -160,8 +160,8 @@ class World:
     def message(self, partition: str, sort_key: str) -> dict[str, Any]:
         """The queue message the dispatcher sends for this due item."""
         item = self.store.item_at(partition, sort_key)
-        assert item is not None
-        return {"pk": partition, "sk": sort_key, "dueAt": int(item.dueAt)}
+        assert item is not None and item.due_at is not None
+        return {"pk": partition, "sk": sort_key, "dueAt": item.due_at}
 
     def dispatch(self) -> dict[str, int]:
         result: dict[str, int] = self.pipeline.dispatch(lambda: 600_000)
@@ -319,7 +319,7 @@ def test_a_second_dispatch_before_the_worker_ran_is_dropped_at_the_claim(world):
     assert world.handled["claimed before"] >= 1
     assert len(world.polls(token)) == 1
     assert len(world.sent_to(openid)) == 1
-    assert world.store.item_at(account_id, "SUB#" + sub_id).dueAt > time.time()  # the next window
+    assert world.store.item_at(account_id, "SUB#" + sub_id).due_at > time.time()  # the next window
 
 
 def test_a_crash_after_the_send_before_the_cursor_write_sends_once(world, monkeypatch):
@@ -355,7 +355,7 @@ def test_github_401_pauses_the_subscription_and_marks_the_binding_invalid(world)
     assert sub.paused
     assert "GitHub rejected" in sub.paused_reason
     assert world.accounts.get_account(account_id).github_token_valid is False
-    assert world.store.item_at(account_id, "SUB#" + sub_id).dueAt is None  # out of the due index
+    assert world.store.item_at(account_id, "SUB#" + sub_id).due_at is None  # out of the due index
 
 
 def test_an_expired_wechat_token_is_refreshed_once(world):
@@ -538,7 +538,7 @@ def test_a_bound_token_that_cannot_read_notifications_pauses_the_subscription(wo
     sub = world.store.get_subscription(account_id, sub_id)
     assert sub.paused
     assert "classic tokens with the notifications or repo scope" in sub.paused_reason
-    assert world.store.item_at(account_id, "SUB#" + sub_id).dueAt is None  # out of the due index
+    assert world.store.item_at(account_id, "SUB#" + sub_id).due_at is None  # out of the due index
     assert world.accounts.get_account(account_id).github_token_valid is True
     assert empty(world.moto, "NotificationsDeadLetterQueue") == 0
     world.dispatch()
@@ -578,7 +578,7 @@ def test_a_paused_subscription_shows_why_and_subscribing_again_resumes_it(world)
     again, created = service.subscribe(caller(world, account_id), "notifications", None, False)
     assert (created, again["paused"], again["paused_reason"]) == (False, False, None)
     item = world.store.item_at(account_id, "SUB#" + shown["id"])
-    assert item.dueAt is not None and item.dueAt <= time.time() and item.shard  # due again, at once
+    assert item.due_at is not None and item.due_at <= time.time() and item.shard  # due again, at once
 
 
 # -- WeChat refusals that never succeed; values cut as WeChat counts them ---------------------------------------
@@ -637,7 +637,7 @@ def test_an_openid_wechat_does_not_know_pauses_the_subscription(world):
     assert world.handled["paused"] == 1
     sub = world.store.get_subscription(account_id, sub_id)
     assert sub.paused and "40003" in sub.paused_reason
-    assert world.store.item_at(account_id, "SUB#" + sub_id).dueAt is None
+    assert world.store.item_at(account_id, "SUB#" + sub_id).due_at is None
     assert empty(world.moto, "NotificationsDeadLetterQueue") == 0
 
 
@@ -689,7 +689,7 @@ def test_records_the_invocation_has_no_time_left_for_are_reported_unstarted(worl
     assert len(world.sent_to(users[0][1])) == 1
     for (account_id, openid, token), sub, body in zip(users[1:], subs[1:], bodies[1:], strict=True):
         assert world.polls(token) == [] and world.sent_to(openid) == []  # not started at all:
-        assert world.store.item_at(account_id, "SUB#" + sub).dueAt == body["dueAt"]  # not claimed, still due
+        assert world.store.item_at(account_id, "SUB#" + sub).due_at == body["dueAt"]  # not claimed, still due
 
 
 def test_the_access_token_is_fetched_before_the_claim(world):
@@ -708,4 +708,4 @@ def test_the_access_token_is_fetched_before_the_claim(world):
     with pytest.raises(Exception, match="errcode -1"):
         world.pipeline.handle(body)
     assert world.polls(token) == []
-    assert world.store.item_at(account_id, "SUB#" + sub_id).dueAt == body["dueAt"]
+    assert world.store.item_at(account_id, "SUB#" + sub_id).due_at == body["dueAt"]

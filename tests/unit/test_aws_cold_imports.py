@@ -10,7 +10,8 @@ import sys
 from local.template import LAYER_DIR
 
 USERS = ("wegit.accounts.service", "wegit.trending.store", "wegit.github.conditional", "wegit.github.pool",
-         "wegit.parameters", "wegit.accounts.crypto")  # fmt: skip
+         "wegit.parameters", "wegit.accounts.crypto", "wegit.notifications.service",
+         "wegit.notifications.store")  # fmt: skip
 PROBE = """
 import importlib, json, sys
 for name in sys.argv[1:]:

@@ -111,6 +111,13 @@ NO_SDK_AT_INIT = {
     "PutGitHubTokenFunction",
     "DeleteGitHubTokenFunction",
     "DeleteMeFunction",
+    # wegit.notifications.service and its store (low-level calls on wegit.aws, no PynamoDB)
+    "CreateSubscriptionFunction",
+    "ListSubscriptionsFunction",
+    "DeleteSubscriptionFunction",
+    "CreateGrantsFunction",
+    "ListNotificationsFunction",
+    "MarkNotificationReadFunction",
     "HealthCheckFunction",
     "TrendingRepositoriesFunction",
     "TrendingDevelopersFunction",

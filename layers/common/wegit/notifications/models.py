@@ -8,7 +8,12 @@ Shared items live in their own partitions: `REPO#<owner/name>` / `WATCH` per wat
 last release, polled once per window whatever the number of watchers).
 
 Two sparse indexes: `due` (shard, dueAt) holds what the dispatcher must poll, sharded so no partition is hot;
-`byRepo` (watchRepo, accountId) finds the subscribers of a repository for the release fan-out."""
+`byRepo` (watchRepo, accountId) finds the subscribers of a repository for the release fan-out.
+
+The request path and the pipeline read and write these items through wegit.notifications.store (low-level
+calls, no PynamoDB in a route's cold start); this model is the layout both agree on, for the code that still
+uses PynamoDB (the WeChat access token's item, the tests' seeding). A change of attribute name or type is a
+change of both."""
 
 from __future__ import annotations
 
@@ -18,19 +23,15 @@ from pynamodb.attributes import BooleanAttribute, NumberAttribute, TTLAttribute,
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
+from wegit.notifications.store import DELIVERY, DUE_INDEX, GRANT, REPO, REPO_INDEX, SHARDS, SUBSCRIPTION, WATCH
 from wegit.settings import get_settings
 
-SHARDS = 16
-SUBSCRIPTION = "SUB#"
-GRANT = "GRANT#"
-DELIVERY = "DELIVERY#"
-REPO = "REPO#"
-WATCH = "WATCH"
+__all__ = ["DELIVERY", "GRANT", "REPO", "SHARDS", "SUBSCRIPTION", "WATCH", "DueIndex", "NotificationItem", "RepoIndex"]
 
 
 class DueIndex(GlobalSecondaryIndex["NotificationItem"]):  # type: ignore[no-untyped-call]
     class Meta:
-        index_name = "due"
+        index_name = DUE_INDEX
         projection = KeysOnlyProjection()
 
     shard = UnicodeAttribute(hash_key=True)
@@ -39,7 +40,7 @@ class DueIndex(GlobalSecondaryIndex["NotificationItem"]):  # type: ignore[no-unt
 
 class RepoIndex(GlobalSecondaryIndex["NotificationItem"]):  # type: ignore[no-untyped-call]
     class Meta:
-        index_name = "byRepo"
+        index_name = REPO_INDEX
         projection = AllProjection()
 
     watchRepo = UnicodeAttribute(hash_key=True)

@@ -41,12 +41,13 @@ from functools import lru_cache
 from itertools import islice
 from typing import Any
 
+from wegit import dynamodb
 from wegit.accounts import crypto
 from wegit.accounts import store as accounts
 from wegit.errors import BadCredentials, Forbidden, NotFound, UpstreamTimeout
 from wegit.github import credentials
 from wegit.notifications import access_token, compose, sources, store
-from wegit.notifications.models import REPO, SUBSCRIPTION, NotificationItem
+from wegit.notifications.store import REPO, SUBSCRIPTION, Record
 from wegit.observability import logger, metrics
 from wegit.settings import SettingsError, get_settings
 from wegit.wechat import client as wechat
@@ -135,9 +136,10 @@ def dispatch(remaining_ms: Callable[[], int], now: int | None = None) -> dict[st
     """Enqueue everything due (or as much as the time allows); how many were enqueued and shards left unfinished."""
     now = now or _now()
     started = time.monotonic()
-    # The clients before the threads: creating a botocore client is not thread-safe.
+    # The clients before the threads: creating a botocore client is not thread-safe, and the table's client is
+    # one per container, its signer imported and its session made here, once.
     _sqs()
-    NotificationItem._get_connection().connection.client  # noqa: B018 - created here, once
+    dynamodb.client().warm()
     with ThreadPoolExecutor(DISPATCH_THREADS, thread_name_prefix="dispatch") as pool:
         results = list(pool.map(lambda shard: _dispatch_shard(shard, now, remaining_ms), store.shards()))
     total = {
@@ -257,7 +259,7 @@ def _rejected(account_id: str, sub_id: str, code: int) -> str:
     return "rejected"
 
 
-def poll_notifications(item: NotificationItem) -> str:
+def poll_notifications(item: Record) -> str:
     if item.paused or item.kind != "notifications":
         return "gone"
     sub = store.as_subscription(item)
@@ -321,7 +323,7 @@ def _poll_github(account: accounts.Account, sub: store.Subscription) -> sources.
         return None
 
 
-def poll_repository(item: NotificationItem) -> str:
+def poll_repository(item: Record) -> str:
     if not item.repo:
         return "gone"
     repo = item.repo
@@ -332,13 +334,13 @@ def poll_repository(item: NotificationItem) -> str:
     due_at = _now() + get_settings().notifications_window
     release = answer.body or {}
     release_id = release.get("id") if isinstance(release.get("id"), int) else None
-    if answer.not_modified or release_id is None or release_id == item.lastReleaseId:
+    if answer.not_modified or release_id is None or release_id == item.last_release_id:
         counts["GitHubNotModified" if answer.not_modified else "GitHubPolled"] += 1
         store.save_watch(repo, due_at=due_at, etag=answer.etag)
         return "unchanged"
     counts["GitHubPolled"] += 1
     tag = str(release.get("tag_name") or "")
-    if item.lastReleaseId is None:  # first poll: what exists already is no news
+    if item.last_release_id is None:  # first poll: what exists already is no news
         store.save_watch(repo, due_at=due_at, etag=answer.etag, release_id=release_id, release_tag=tag)
         return "baseline"
     projected = {
@@ -368,7 +370,7 @@ def fan_out(repo: str, release: dict[str, Any]) -> int:
 
 
 def deliver_release(account_id: str, sort_key: str, release: dict[str, Any]) -> str:
-    item: NotificationItem | None = store.item_at(account_id, sort_key)
+    item: Record | None = store.item_at(account_id, sort_key)
     if item is None or item.paused or item.kind != "releases":
         return "gone"
     sub = store.as_subscription(item)

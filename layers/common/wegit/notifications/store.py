@@ -1,18 +1,35 @@
-"""Data access for notifications: subscriptions, grants, deliveries and watched repositories."""
+"""Data access for notifications: subscriptions, grants, deliveries and watched repositories.
+
+Low-level calls on wegit.aws's client with hand-written expressions: PynamoDB would import botocore into the
+cold start of every subscription route (and of `DELETE /me`). The item layout (attribute names and types, the
+`due` and `byRepo` indexes, the TTL attribute) is the one wegit.notifications.models declares for PynamoDB,
+which the pipeline's WeChat access token and the tests still use: a change of either is a change of both."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from typing import Any
 
-from pynamodb.exceptions import DeleteError, PutError, UpdateError
+from wegit import dynamodb
+from wegit.aws import AwsError
+from wegit.settings import get_settings
 
-from wegit.notifications.models import DELIVERY, GRANT, REPO, SHARDS, SUBSCRIPTION, WATCH, NotificationItem
-
+SHARDS = 16
+SUBSCRIPTION = "SUB#"
+GRANT = "GRANT#"
+DELIVERY = "DELIVERY#"
+REPO = "REPO#"
+WATCH = "WATCH"
+DUE_INDEX = "due"
+REPO_INDEX = "byRepo"
 DELIVERY_KEPT_FOR = 30 * 86400  # a redelivered message older than this could send twice; SQS keeps 4 days at most
+CONDITION_FAILED = "ConditionalCheckFailedException"
+BATCH_WRITE_SIZE = 25  # DynamoDB's limit per BatchWriteItem
+UNPROCESSED_ROUNDS = 5  # a batch's leftovers (throttling) are asked again this many times
+Item = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -34,24 +51,197 @@ class Subscription:
     pending_title: str | None = None
 
 
-def _subscription(item: NotificationItem) -> Subscription:
+@dataclass(frozen=True)
+class Record:
+    """One item of the table as the pipeline reads it: a subscription (`as_subscription`) or a watched
+    repository (REPO#<owner/name> / WATCH, whose `remaining` is its watcher count)."""
+
+    attributes: Item  # as DynamoDB holds it ({"S": ...}, {"N": ...})
+
+    @property
+    def partition(self) -> str:
+        return _string(self.attributes, "accountId") or ""
+
+    @property
+    def sort_key(self) -> str:
+        return _string(self.attributes, "sk") or ""
+
+    @property
+    def kind(self) -> str | None:
+        return _string(self.attributes, "kind")
+
+    @property
+    def repo(self) -> str | None:
+        return _string(self.attributes, "repo")
+
+    @property
+    def paused(self) -> bool:
+        return _bool(self.attributes, "paused")
+
+    @property
+    def remaining(self) -> int | None:
+        return _number(self.attributes, "remaining")
+
+    @property
+    def etag(self) -> str | None:
+        return _string(self.attributes, "etag")
+
+    @property
+    def last_release_id(self) -> int | None:
+        return _number(self.attributes, "lastReleaseId")
+
+    @property
+    def shard(self) -> str | None:
+        return _string(self.attributes, "shard")
+
+    @property
+    def due_at(self) -> int | None:
+        return _number(self.attributes, "dueAt")
+
+
+# -- the item layout -----------------------------------------------------------------------------------------
+
+
+def _table() -> str:
+    return get_settings().notifications_table
+
+
+def _key(partition: str, sort_key: str) -> Item:
+    return {"accountId": {"S": partition}, "sk": {"S": sort_key}}
+
+
+def _int(text: str) -> int:
+    """A DynamoDB number as an int (exact for the large ids GitHub gives releases)."""
+    try:
+        return int(text)
+    except ValueError:
+        return int(float(text))
+
+
+def _number(item: Item, name: str) -> int | None:
+    value = item.get(name)
+    return _int(str(value["N"])) if value and "N" in value else None
+
+
+def _string(item: Item, name: str) -> str | None:
+    value = item.get(name)
+    return str(value["S"]) if value and "S" in value else None
+
+
+def _bool(item: Item, name: str) -> bool:
+    value = item.get(name)
+    return bool(value.get("BOOL")) if value else False
+
+
+def _n(value: int) -> Item:
+    return {"N": str(int(value))}
+
+
+def _subscription(item: Item) -> Subscription:
     return Subscription(
-        account_id=item.accountId,
-        id=item.sk.removeprefix(SUBSCRIPTION),
-        kind=item.kind or "",
-        repo=item.repo,
-        include_all=bool(item.includeAll),
-        created_at=int(item.createdAt or 0),
-        paused=bool(item.paused),
-        paused_reason=item.pausedReason,
-        seen_until=item.seenUntil,
-        last_release_id=int(item.lastReleaseId) if item.lastReleaseId is not None else None,
-        etag=item.etag,
-        last_modified=item.lastModified,
-        poll_interval=int(item.pollInterval) if item.pollInterval is not None else None,
-        pending=int(item.pending or 0),
-        pending_title=item.pendingTitle,
+        account_id=_string(item, "accountId") or "",
+        id=(_string(item, "sk") or "").removeprefix(SUBSCRIPTION),
+        kind=_string(item, "kind") or "",
+        repo=_string(item, "repo"),
+        include_all=_bool(item, "includeAll"),
+        created_at=_number(item, "createdAt") or 0,
+        paused=_bool(item, "paused"),
+        paused_reason=_string(item, "pausedReason"),
+        seen_until=_string(item, "seenUntil"),
+        last_release_id=_number(item, "lastReleaseId"),
+        etag=_string(item, "etag"),
+        last_modified=_string(item, "lastModified"),
+        poll_interval=_number(item, "pollInterval"),
+        pending=_number(item, "pending") or 0,
+        pending_title=_string(item, "pendingTitle"),
     )
+
+
+def _placeholders(text: str, mark: str) -> set[str]:
+    for separator in ",()":
+        text = text.replace(separator, " ")
+    return {word for word in text.split() if word.startswith(mark)}
+
+
+def _names(*texts: str | None) -> dict[str, str]:
+    """Every attribute is named through ExpressionAttributeNames (`#name` is `name`): a reserved word never
+    breaks an expression."""
+    return {word: word[1:] for word in _placeholders(" ".join(text or "" for text in texts), "#")}
+
+
+def _update(
+    partition: str,
+    sort_key: str,
+    expression: str,
+    values: Mapping[str, Any] | None = None,
+    condition: str | None = None,
+    **extra: Any,
+) -> Item:
+    """One UpdateItem with the attribute names of `expression` and `condition` filled in."""
+    params: Item = {
+        "TableName": _table(),
+        "Key": _key(partition, sort_key),
+        "UpdateExpression": expression,
+        "ExpressionAttributeNames": _names(expression, condition),
+    }
+    if values:
+        params["ExpressionAttributeValues"] = dict(values)
+    if condition:
+        params["ConditionExpression"] = condition
+    return dynamodb.client().update_item(**params, **extra)
+
+
+def _conditional(call: Any, *args: Any, **kwargs: Any) -> bool:
+    """Run a conditional write; False when its condition failed (any other error is raised)."""
+    try:
+        call(*args, **kwargs)
+    except AwsError as exc:
+        if exc.code == CONDITION_FAILED:
+            return False
+        raise
+    return True
+
+
+def _query(params: Item) -> Iterator[Item]:
+    """The items of a Query, page by page (never all in memory)."""
+    query = {"TableName": _table(), **params}
+    while True:
+        page = dynamodb.client().query(**query)
+        yield from page.get("Items", [])
+        if "LastEvaluatedKey" not in page:
+            return
+        query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _in_partition(account_id: str, prefix: str, **extra: Any) -> Item:
+    """Query parameters for the items of a partition whose sort key starts with `prefix`."""
+    return {
+        "KeyConditionExpression": "#accountId = :id AND begins_with(#sk, :prefix)",
+        "ExpressionAttributeNames": {"#accountId": "accountId", "#sk": "sk"},
+        "ExpressionAttributeValues": {":id": {"S": account_id}, ":prefix": {"S": prefix}},
+        **extra,
+    }
+
+
+def _put_new(item: Item) -> None:
+    """Put an item that must not exist yet (AwsError ConditionalCheckFailedException when it does)."""
+    dynamodb.client().put_item(
+        TableName=_table(), Item=item,
+        ConditionExpression="attribute_not_exists(#sk)", ExpressionAttributeNames={"#sk": "sk"},
+    )  # fmt: skip
+
+
+def _delete(partition: str, sort_key: str) -> None:
+    dynamodb.client().delete_item(TableName=_table(), Key=_key(partition, sort_key))
+
+
+def _get(partition: str, sort_key: str, *, consistent: bool = False) -> Item | None:
+    answer = dynamodb.client().get_item(TableName=_table(), Key=_key(partition, sort_key), ConsistentRead=consistent)
+    item: Item | None = answer.get("Item")
+    return item
+
+
+# -- subscriptions -------------------------------------------------------------------------------------------
 
 
 def subscription_id(kind: str, repo: str | None, include_all: bool) -> str:
@@ -66,7 +256,14 @@ def shard_for(key: str) -> str:
 
 
 def count_subscriptions(account_id: str) -> int:
-    return int(NotificationItem.count(account_id, NotificationItem.sk.startswith(SUBSCRIPTION)))
+    query = {"TableName": _table(), **_in_partition(account_id, SUBSCRIPTION, Select="COUNT")}
+    count = 0
+    while True:
+        page = dynamodb.client().query(**query)
+        count += int(page.get("Count", 0))
+        if "LastEvaluatedKey" not in page:
+            return count
+        query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def add_subscription(
@@ -74,36 +271,40 @@ def add_subscription(
 ) -> tuple[Subscription, bool]:
     """Create the subscription, or find it when the user has it already (False)."""
     sub_id = subscription_id(kind, repo, include_all)
-    item = NotificationItem(
-        account_id, SUBSCRIPTION + sub_id, kind=kind, repo=repo, includeAll=include_all, createdAt=now
-    )
+    item: Item = {
+        **_key(account_id, SUBSCRIPTION + sub_id),
+        "kind": {"S": kind},
+        "includeAll": {"BOOL": include_all},
+        "createdAt": _n(now),
+    }
+    if repo is not None:
+        item["repo"] = {"S": repo}
     if kind == "releases":
-        item.watchRepo = repo  # found by the release fan-out; the repository itself is what is due
+        if repo is not None:
+            item["watchRepo"] = {"S": repo}  # found by the release fan-out; the repository itself is what is due
     else:
-        item.shard, item.dueAt = shard_for(account_id + sub_id), now  # due at once
+        item["shard"], item["dueAt"] = {"S": shard_for(account_id + sub_id)}, _n(now)  # due at once
     try:
-        item.save(condition=NotificationItem.sk.does_not_exist())
-    except PutError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
+        _put_new(item)
+    except AwsError as exc:
+        if exc.code != CONDITION_FAILED:
             raise
         existing = get_subscription(account_id, sub_id)
         if existing is not None:
             return existing, False
-        raise
+        raise  # it was there, and deleted since: the caller may try again
     if repo and kind == "releases":
         watch(repo, +1, now)
     return _subscription(item), True
 
 
 def get_subscription(account_id: str, sub_id: str) -> Subscription | None:
-    try:
-        return _subscription(NotificationItem.get(account_id, SUBSCRIPTION + sub_id))
-    except NotificationItem.DoesNotExist:
-        return None
+    item = _get(account_id, SUBSCRIPTION + sub_id)
+    return _subscription(item) if item else None
 
 
 def list_subscriptions(account_id: str) -> list[Subscription]:
-    items = NotificationItem.query(account_id, NotificationItem.sk.startswith(SUBSCRIPTION))
+    items = _query(_in_partition(account_id, SUBSCRIPTION))
     return sorted((_subscription(item) for item in items), key=lambda s: (s.created_at, s.id))
 
 
@@ -112,7 +313,7 @@ def delete_subscription(account_id: str, sub_id: str) -> Subscription | None:
     existing = get_subscription(account_id, sub_id)
     if existing is None:
         return None
-    NotificationItem(account_id, SUBSCRIPTION + sub_id).delete()
+    _delete(account_id, SUBSCRIPTION + sub_id)
     if existing.kind == "releases" and existing.repo:
         watch(existing.repo, -1, int(existing.created_at))
     return existing
@@ -121,26 +322,38 @@ def delete_subscription(account_id: str, sub_id: str) -> Subscription | None:
 def watch(repo: str, change: int, now: int) -> None:
     """Count a watcher in or out of a repository; a watched repository is due at once when first watched."""
     key = REPO + repo.lower()
-    NotificationItem(key, WATCH).update(
-        actions=[
-            NotificationItem.remaining.add(change),  # the watcher count
-            NotificationItem.repo.set(repo),
-            NotificationItem.shard.set(NotificationItem.shard | shard_for(key)),
-            NotificationItem.dueAt.set(NotificationItem.dueAt | now),
-        ]
+    _update(
+        key,
+        WATCH,
+        "ADD #remaining :change"  # the watcher count
+        " SET #repo = :repo, #shard = if_not_exists(#shard, :shard), #dueAt = if_not_exists(#dueAt, :now)",
+        {":change": _n(change), ":repo": {"S": repo}, ":shard": {"S": shard_for(key)}, ":now": _n(now)},
     )
 
 
 def subscribers(repo: str) -> Iterator[Subscription]:
     """Every subscription to a repository's releases, page by page (never all in memory)."""
-    for item in NotificationItem.by_repo.query(repo):
+    items = _query({
+        "IndexName": REPO_INDEX,
+        "KeyConditionExpression": "#watchRepo = :repo",
+        "ExpressionAttributeNames": {"#watchRepo": "watchRepo"},
+        "ExpressionAttributeValues": {":repo": {"S": repo}},
+    })  # fmt: skip
+    for item in items:
         yield _subscription(item)
 
 
 def due(shard: str, now: int, page_size: int = 1000) -> Iterator[tuple[str, str, int]]:
     """(partition, sort key, dueAt) of what is due in one shard, oldest first, page by page."""
-    for item in NotificationItem.due.query(shard, NotificationItem.dueAt <= now, page_size=page_size):
-        yield item.accountId, item.sk, int(item.dueAt or 0)
+    items = _query({
+        "IndexName": DUE_INDEX,
+        "KeyConditionExpression": "#shard = :shard AND #dueAt <= :now",
+        "ExpressionAttributeNames": {"#shard": "shard", "#dueAt": "dueAt"},
+        "ExpressionAttributeValues": {":shard": {"S": shard}, ":now": _n(now)},
+        "Limit": page_size,
+    })  # fmt: skip
+    for item in items:
+        yield item["accountId"]["S"], item["sk"]["S"], _number(item, "dueAt") or 0
 
 
 def shards() -> list[str]:
@@ -151,32 +364,25 @@ def shards() -> list[str]:
 
 
 def add_grants(account_id: str, template: str, count: int) -> int:
-    item = NotificationItem(account_id, GRANT + template)
-    item.update(actions=[NotificationItem.remaining.add(count)])
-    return int(item.remaining or 0)
+    answer = _update(account_id, GRANT + template, "ADD #remaining :count", {":count": _n(count)},
+                     ReturnValues="UPDATED_NEW")  # fmt: skip
+    return _number(answer.get("Attributes", {}), "remaining") or 0
 
 
 def grants(account_id: str) -> dict[str, int]:
-    items = NotificationItem.query(account_id, NotificationItem.sk.startswith(GRANT))
-    return {item.sk.removeprefix(GRANT): int(item.remaining or 0) for item in items}
+    items = _query(_in_partition(account_id, GRANT))
+    return {(_string(item, "sk") or "").removeprefix(GRANT): _number(item, "remaining") or 0 for item in items}
 
 
 def take_grant(account_id: str, template: str) -> bool:
     """Spend one grant by an atomic conditional update; False when none is left."""
-    try:
-        NotificationItem(account_id, GRANT + template).update(
-            actions=[NotificationItem.remaining.add(-1)], condition=NotificationItem.remaining > 0
-        )
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return _conditional(_update, account_id, GRANT + template, "ADD #remaining :minus",
+                        {":minus": _n(-1), ":zero": _n(0)}, "#remaining > :zero")  # fmt: skip
 
 
 def clear_grants(account_id: str, template: str) -> None:
     """WeChat says the user has none (43101): believe it."""
-    NotificationItem(account_id, GRANT + template).update(actions=[NotificationItem.remaining.set(0)])
+    _update(account_id, GRANT + template, "SET #remaining = :zero", {":zero": _n(0)})
 
 
 # -- deliveries: the idempotency records --------------------------------------------------------------------
@@ -184,18 +390,12 @@ def clear_grants(account_id: str, template: str) -> None:
 
 def record_delivery(account_id: str, sub_id: str, item_key: str, now: int) -> bool:
     """Claim a delivery; False when it was claimed before (a redelivered or retried message)."""
-    try:
-        NotificationItem(
-            account_id,
-            f"{DELIVERY}{sub_id}#{item_key}",
-            sentAt=now,
-            expiresAt=datetime.fromtimestamp(now + DELIVERY_KEPT_FOR, tz=UTC),
-        ).save(condition=NotificationItem.sk.does_not_exist())
-    except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    item = {
+        **_key(account_id, f"{DELIVERY}{sub_id}#{item_key}"),
+        "sentAt": _n(now),
+        "expiresAt": _n(now + DELIVERY_KEPT_FOR),  # the table's TTL attribute, epoch seconds
+    }
+    return _conditional(_put_new, item)
 
 
 # -- the account's whole partition ---------------------------------------------------------------------------
@@ -203,64 +403,79 @@ def record_delivery(account_id: str, sub_id: str, item_key: str, now: int) -> bo
 
 def delete_account(account_id: str) -> int:
     """Every item of the account (subscriptions, grants, deliveries, cursors); watchers counted out."""
-    deleted = 0
-    with NotificationItem.batch_write() as batch:
-        for item in NotificationItem.query(account_id):
-            if item.sk.startswith(SUBSCRIPTION) and item.kind == "releases" and item.repo:
-                watch(item.repo, -1, int(item.createdAt or 0))
-            batch.delete(item)
-            deleted += 1
-    return deleted
+    keys: list[Item] = []
+    items = _query({
+        "KeyConditionExpression": "#accountId = :id",
+        "ProjectionExpression": "#accountId, #sk, #kind, #repo, #createdAt",
+        "ExpressionAttributeNames": {"#accountId": "accountId", "#sk": "sk", "#kind": "kind", "#repo": "repo",
+                                     "#createdAt": "createdAt"},
+        "ExpressionAttributeValues": {":id": {"S": account_id}},
+    })  # fmt: skip
+    for item in items:
+        sort_key, repo = item["sk"]["S"], _string(item, "repo")
+        if sort_key.startswith(SUBSCRIPTION) and _string(item, "kind") == "releases" and repo:
+            watch(repo, -1, _number(item, "createdAt") or 0)
+        keys.append(_key(account_id, sort_key))
+    for start in range(0, len(keys), BATCH_WRITE_SIZE):
+        _batch_delete(keys[start : start + BATCH_WRITE_SIZE])
+    return len(keys)
+
+
+def _batch_delete(keys: list[Item]) -> None:
+    """One BatchWriteItem of deletes; the requests DynamoDB left unprocessed (throttling) are sent again."""
+    table = _table()
+    requests: list[Item] = [{"DeleteRequest": {"Key": key}} for key in keys]
+    for round_ in range(UNPROCESSED_ROUNDS):
+        answer = dynamodb.client().batch_write_item(RequestItems={table: requests})
+        requests = answer.get("UnprocessedItems", {}).get(table, [])
+        if not requests:
+            return
+        time.sleep(0.05 * 2**round_)
+    raise AwsError("ProvisionedThroughputExceededException", "items left unprocessed", 400)
 
 
 # -- pipeline: what the dispatcher and the worker read and write --------------------------------------------
 
 
-def item_at(partition: str, sort_key: str) -> NotificationItem | None:
-    try:
-        return NotificationItem.get(partition, sort_key, consistent_read=True)
-    except NotificationItem.DoesNotExist:
-        return None
+def item_at(partition: str, sort_key: str) -> Record | None:
+    item = _get(partition, sort_key, consistent=True)
+    return Record(item) if item else None
 
 
-def as_subscription(item: NotificationItem) -> Subscription:
-    return _subscription(item)
+def as_subscription(record: Record) -> Subscription:
+    return _subscription(record.attributes)
 
 
-def claim(partition: str, sort_key: str, enqueued_due: int, until: int) -> NotificationItem | None:
+def claim(partition: str, sort_key: str, enqueued_due: int, until: int) -> Record | None:
     """Take a due item for one window: dueAt moves from the value it was enqueued with to `until`, and the item is
     read back in the same call (ALL_NEW). None when dueAt moved already (another copy of the message claimed it)
     or the item left the due index (paused, deleted)."""
-    item = NotificationItem(partition, sort_key)
     try:
-        item.update(actions=[NotificationItem.dueAt.set(until)], condition=NotificationItem.dueAt == enqueued_due)
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        answer = _update(partition, sort_key, "SET #dueAt = :until", {":until": _n(until), ":due": _n(enqueued_due)},
+                         "#dueAt = :due", ReturnValues="ALL_NEW")  # fmt: skip
+    except AwsError as exc:
+        if exc.code == CONDITION_FAILED:
             return None
         raise
-    return item
+    return Record(answer["Attributes"])
 
 
 def unclaim(partition: str, sort_key: str, until: int, enqueued_due: int) -> None:
     """Give a claim back (the work failed, the message will be retried), unless dueAt moved on since."""
-    try:
-        NotificationItem(partition, sort_key).update(
-            actions=[NotificationItem.dueAt.set(enqueued_due)], condition=NotificationItem.dueAt == until
-        )
-    except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    _conditional(_update, partition, sort_key, "SET #dueAt = :due", {":due": _n(enqueued_due), ":until": _n(until)},
+                 "#dueAt = :until")  # fmt: skip
 
 
-def _updated_if_present(item: NotificationItem, actions: list[Any]) -> bool:
-    """Update an item that must still exist (a deleted subscription is never brought back); False if gone."""
-    try:
-        item.update(actions=actions, condition=NotificationItem.sk.exists())
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+def _updated_if_present(partition: str, sort_key: str, sets: Mapping[str, Item], removes: tuple[str, ...] = ()) -> bool:
+    """SET `sets` (attribute name: DynamoDB value) and REMOVE `removes` on an item that must still exist (a
+    deleted subscription is never brought back); False if it is gone."""
+    clauses = []
+    if sets:
+        clauses.append("SET " + ", ".join(f"#{name} = :{name}" for name in sets))
+    if removes:
+        clauses.append("REMOVE " + ", ".join(f"#{name}" for name in removes))
+    values = {f":{name}": value for name, value in sets.items()}
+    return _conditional(_update, partition, sort_key, " ".join(clauses), values, "attribute_exists(#sk)")
 
 
 def save_cursor(
@@ -277,54 +492,44 @@ def save_cursor(
     pending_title: str | None = None,
 ) -> bool:
     """Write what was delivered (or is pending) and GitHub's validators; the next poll is due at `due_at`."""
-    item = NotificationItem(account_id, SUBSCRIPTION + sub_id)
-    actions: list[Any] = []
+    sets: dict[str, Item] = {}
     if due_at:
-        actions.append(NotificationItem.dueAt.set(due_at))
-    texts = (
-        (NotificationItem.etag, etag),
-        (NotificationItem.lastModified, last_modified),
-        (NotificationItem.seenUntil, seen_until),
-    )
-    actions += [attribute.set(value) for attribute, value in texts if value is not None]
-    numbers = ((NotificationItem.pollInterval, poll_interval), (NotificationItem.lastReleaseId, last_release_id))
-    actions += [attribute.set(number) for attribute, number in numbers if number is not None]
+        sets["dueAt"] = _n(due_at)
+    texts = {"etag": etag, "lastModified": last_modified, "seenUntil": seen_until}
+    sets.update({name: {"S": text} for name, text in texts.items() if text is not None})
+    numbers = {"pollInterval": poll_interval, "lastReleaseId": last_release_id}
+    sets.update({name: _n(number) for name, number in numbers.items() if number is not None})
+    removes: tuple[str, ...] = ()
     if pending is not None:
-        actions.append(NotificationItem.pending.set(pending))
-        actions.append(
-            NotificationItem.pendingTitle.set(pending_title)
-            if pending_title
-            else NotificationItem.pendingTitle.remove()
-        )
-    return _updated_if_present(item, actions) if actions else True
+        sets["pending"] = _n(pending)
+        if pending_title:
+            sets["pendingTitle"] = {"S": pending_title}
+        else:
+            removes = ("pendingTitle",)
+    if not sets and not removes:
+        return True
+    return _updated_if_present(account_id, SUBSCRIPTION + sub_id, sets, removes)
 
 
 def pause(account_id: str, sub_id: str, reason: str) -> bool:
     """Stop polling a subscription (out of the due index) and say why; the user resumes it by subscribing."""
-    return _updated_if_present(
-        NotificationItem(account_id, SUBSCRIPTION + sub_id),
-        [
-            NotificationItem.paused.set(True),
-            NotificationItem.pausedReason.set(reason),
-            NotificationItem.shard.remove(),
-            NotificationItem.dueAt.remove(),
-        ],
-    )
+    sets: dict[str, Item] = {"paused": {"BOOL": True}, "pausedReason": {"S": reason}}
+    return _updated_if_present(account_id, SUBSCRIPTION + sub_id, sets, ("shard", "dueAt"))
 
 
 def resume(sub: Subscription, now: int) -> Subscription | None:
     """Poll a paused subscription again (a notifications subscription is due at once); None if it is gone."""
-    actions: list[Any] = [NotificationItem.paused.remove(), NotificationItem.pausedReason.remove()]
+    sets: dict[str, Item] = {}
     if sub.kind == "notifications":
-        actions += [NotificationItem.shard.set(shard_for(sub.account_id + sub.id)), NotificationItem.dueAt.set(now)]
-    if not _updated_if_present(NotificationItem(sub.account_id, SUBSCRIPTION + sub.id), actions):
+        sets = {"shard": {"S": shard_for(sub.account_id + sub.id)}, "dueAt": _n(now)}
+    if not _updated_if_present(sub.account_id, SUBSCRIPTION + sub.id, sets, ("paused", "pausedReason")):
         return None
     return replace(sub, paused=False, paused_reason=None)
 
 
 def release_delivery(account_id: str, sub_id: str, item_key: str) -> None:
     """Give a claimed delivery back: the send was refused or failed before WeChat accepted it."""
-    NotificationItem(account_id, f"{DELIVERY}{sub_id}#{item_key}").delete()
+    _delete(account_id, f"{DELIVERY}{sub_id}#{item_key}")
 
 
 def delivered(account_id: str, sub_id: str, item_key: str) -> bool:
@@ -334,20 +539,20 @@ def delivered(account_id: str, sub_id: str, item_key: str) -> bool:
 def save_watch(
     repo: str, *, due_at: int, etag: str | None, release_id: int | None = None, release_tag: str | None = None
 ) -> bool:
-    actions: list[Any] = [NotificationItem.dueAt.set(due_at)]
+    sets: dict[str, Item] = {"dueAt": _n(due_at)}
     if etag:
-        actions.append(NotificationItem.etag.set(etag))
+        sets["etag"] = {"S": etag}
     if release_id is not None:
-        actions.append(NotificationItem.lastReleaseId.set(release_id))
+        sets["lastReleaseId"] = _n(release_id)
     if release_tag:
-        actions.append(NotificationItem.releaseTag.set(release_tag))
-    return _updated_if_present(NotificationItem(REPO + repo.lower(), WATCH), actions)
+        sets["releaseTag"] = {"S": release_tag}
+    return _updated_if_present(REPO + repo.lower(), WATCH, sets)
 
 
 def unwatched(repo: str) -> None:
     """No one watches the repository any more: it leaves the due index (and the table)."""
-    try:
-        NotificationItem(REPO + repo.lower(), WATCH).delete(condition=NotificationItem.remaining <= 0)
-    except DeleteError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    _conditional(
+        dynamodb.client().delete_item, TableName=_table(), Key=_key(REPO + repo.lower(), WATCH),
+        ConditionExpression="#remaining <= :zero", ExpressionAttributeNames={"#remaining": "remaining"},
+        ExpressionAttributeValues={":zero": _n(0)},
+    )  # fmt: skip
