@@ -380,26 +380,28 @@ def main() -> int:  # noqa: PLR0912, PLR0915 - one straight run, section by sect
     if "notifications" in report:
         with (OUT / "results.md").open("a") as results_md:
             results_md.write(notifications.markdown(report["notifications"]))
-    into_readme((OUT / "results.md").read_text())
+    into_docs((OUT / "results.md").read_text())
     print_table(report)
     return 0
 
 
-README = ROOT / "README.md"
+PERFORMANCE_DOC = ROOT / "docs" / "performance.md"
 BLOCK = ("<!-- bench:begin -->\n", "<!-- bench:end -->")
 
 
-def into_readme(tables: str) -> None:
-    """The README's Performance tables replaced by this run's (between its bench markers): never copied by hand."""
-    text = README.read_text()
+def into_docs(tables: str, doc: Path = PERFORMANCE_DOC) -> None:
+    """docs/performance.md's tables replaced by this run's (between its bench markers): never copied by hand.
+    The text around the markers is written by hand and kept as it is."""
+    text = doc.read_text()
     head, found, rest = text.partition(BLOCK[0])
     _, ended, tail = rest.partition(BLOCK[1])
-    if found and ended:
-        README.write_text(head + BLOCK[0] + tables + BLOCK[1] + tail)
+    if not (found and ended):
+        raise SystemExit(f"{doc}: the bench markers are missing; the tables were written to bench/results.md only")
+    doc.write_text(head + BLOCK[0] + tables + BLOCK[1] + tail)
 
 
 def markdown(report: dict[str, Any]) -> str:
-    """The README's tables (bench/results.md, written into the Performance section between its markers)."""
+    """The tables of bench/results.md, also written between the markers of docs/performance.md."""
     lines = [
         "| function | init ms | CPU ms | ratio | without .pyc: CPU ms | ratio |",
         "|---|---:|---:|---:|---:|---:|",

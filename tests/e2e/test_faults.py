@@ -1,6 +1,6 @@
 """Every GitHub-backed route against every fault of local.fakes.faults, through the local API: each answer
 is the documented status with a JSON {"message"} (and Retry-After where GitHub gave one), never a 500 and
-never a function timeout. The README's Reliability table says the same; the routes of a fault run at once."""
+never a function timeout. docs/api.md's errors table says the same; the routes of a fault run at once."""
 
 from __future__ import annotations
 

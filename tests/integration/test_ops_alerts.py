@@ -52,7 +52,7 @@ def test_an_alarm_is_one_short_slack_message(slack, capsys):
     assert text.startswith(
         ":rotating_light: *wegit-api-dev-NotificationsDeadLetterAlarm-1A2B3C4D5E6F* is ALARM (was OK)"
     )
-    assert "Runbook: README, Runbook, NotificationsDeadLetterAlarm" in text
+    assert "Runbook: docs/runbook.md, NotificationsDeadLetterAlarm" in text
     assert len(text) < 600
     assert "secretpart" not in capsys.readouterr().out  # the webhook URL is a secret
 

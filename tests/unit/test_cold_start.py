@@ -102,7 +102,7 @@ def test_cold_paths_load_only_what_their_requests_need(github_server):
 
 # What no API function may load while it imports (its init): the framework that builds the OpenAPI document
 # ahead of time and, for every function that does not need it at init, the AWS SDK. Each costs tens to hundreds
-# of ms of every cold start on Python 3.13 (`make bench`, README "Performance").
+# of ms of every cold start on Python 3.13 (`make bench`, docs/performance.md).
 BUILD_TIME_ONLY = {"pydantic", "pydantic_core", "aws_lambda_powertools.event_handler", "wegit.validation"}
 NO_SDK_AT_INIT = {
     *GITHUB_FUNCTIONS,

@@ -123,12 +123,6 @@ def test_every_alarm_appears_on_the_dashboard():
     assert not missing, f'add "${{<name>.Arn}}" of {missing} to the dashboard\'s alarm widget'
 
 
-def test_every_alarm_has_a_runbook_entry():
-    headings = [line for line in (ROOT / "README.md").read_text().splitlines() if line.startswith("### ")]
-    missing = [alarm for alarm in ALARMS if not any(h.startswith(f"### {alarm}") for h in headings)]
-    assert not missing, f"README, Runbook: add a `### <name>: what it means` entry with what to do for {missing}"
-
-
 def test_every_function_appears_on_the_dashboard():
     on_duration = {line[3] for line in metric_lines("Duration") if line[0] == "AWS/Lambda"}
     on_throttles = {line[3] for line in metric_lines("Throttles") if len(line) > 3}

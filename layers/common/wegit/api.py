@@ -3,7 +3,7 @@ the schemas compiled ahead of time (wegit/contract.json, from the OpenAPI docume
 mapping, and the Lambda entry point with request-id logging.
 
 No web framework loads at run time: Powertools' resolver and pydantic cost ~330 ms of every cold start on
-Python 3.13 (`make bench`, README "Performance"). They still build what they are good at, ahead of time:
+Python 3.13 (`make bench`, docs/performance.md). They still build what they are good at, ahead of time:
 `make openapi` registers these routes on a Powertools resolver with their declared types (local/openapi.py),
 which writes openapi.json and, from it, the compiled contract this module checks requests against."""
 

@@ -38,7 +38,7 @@ def alarm_text(message: str) -> str:
     logical = next((part for part in name.split("-") if part.endswith("Alarm")), name)  # stack-LogicalId-RANDOM
     return (
         f"{ICONS.get(state, '')} *{name}* is {state} (was {alarm.get('OldStateValue', '?')}) "
-        f"in {alarm.get('Region', '?')}: {reason}\nRunbook: README, Runbook, {logical}"
+        f"in {alarm.get('Region', '?')}: {reason}\nRunbook: docs/runbook.md, {logical}"
     ).strip()
 
 
