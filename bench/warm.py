@@ -56,7 +56,8 @@ def load_handler(spec: FunctionSpec) -> Callable[[dict[str, Any], Any], dict[str
 
 
 class UpstreamClock:
-    """Records every upstream call (requests for GitHub, botocore for DynamoDB) with its start and end."""
+    """Records every upstream call (GitHub through the hooked session, DynamoDB through wegit.aws) with its start and
+    end."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, float, float, int]] = []
@@ -77,12 +78,12 @@ class UpstreamClock:
             seen.extend(self.calls)
 
     def install(self) -> None:
-        from botocore.httpsession import URLLib3Session
+        from requests.adapters import HTTPAdapter
 
         from wegit import http_session
 
         clock = self
-        adapter_class: Any = http_session._TimeoutAdapter  # the adapter under every upstream call
+        adapter_class: Any = http_session._TimeoutAdapter  # the adapter under every GitHub call
         send = adapter_class.send
 
         def timed_send(adapter: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
@@ -93,16 +94,19 @@ class UpstreamClock:
             clock.not_modified += response.status_code == 304
             return response
 
-        boto_send = URLLib3Session.send
+        plain_send = HTTPAdapter.send
 
-        def timed_boto_send(session: Any, request: Any) -> Any:
+        def timed_aws_send(adapter: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+            """wegit.aws's calls (DynamoDB Local): its session mounts a plain HTTPAdapter."""
+            if isinstance(adapter, adapter_class):  # GitHub's, recorded above
+                return plain_send(adapter, request, *args, **kwargs)
             started = time.perf_counter()
-            response = boto_send(session, request)
+            response = plain_send(adapter, request, *args, **kwargs)
             clock.record("dynamodb", started, time.perf_counter(), len(response.content or b""))
             return response
 
         adapter_class.send = timed_send
-        URLLib3Session.send = timed_boto_send  # type: ignore[method-assign,assignment]
+        HTTPAdapter.send = timed_aws_send  # type: ignore[method-assign,assignment]
 
 
 def busy(calls: list[tuple[str, float, float, int]]) -> float:

@@ -144,7 +144,10 @@ class Client:
                 import requests
                 from requests.adapters import HTTPAdapter
 
+                from wegit.http_session import read_environment_once
+
                 session = requests.Session()
+                read_environment_once(session)
                 # no urllib3 retries: call() retries the way botocore does, on AWS's error codes too
                 adapter = HTTPAdapter(pool_connections=1, pool_maxsize=POOL_SIZE, max_retries=0)
                 session.mount("https://", adapter)

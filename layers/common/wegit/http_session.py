@@ -313,11 +313,7 @@ def build_session(settings: Settings | None = None) -> requests.Session:
         (settings.connect_timeout, settings.read_timeout), settings.total_timeout, max_retries=retry
     )
     session = requests.Session()
-    if not _environment_has_proxies_or_netrc():
-        # Read once: requests would otherwise scan every variable and stat each .netrc path on every call.
-        # They don't change during an execution environment's life, so calls go out exactly as before.
-        session.trust_env = False
-        session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+    read_environment_once(session)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.headers["User-Agent"] = settings.user_agent
@@ -325,6 +321,15 @@ def build_session(settings: Settings | None = None) -> requests.Session:
     for extend in _EXTENSIONS:
         extend(session)
     return session
+
+
+def read_environment_once(session: requests.Session) -> None:
+    """requests' environment settings (proxies, .netrc, CA bundle) read once for `session`, unless there are
+    proxies or a .netrc: requests would otherwise scan every variable and stat each .netrc path on every call
+    (~0.5 ms). They don't change during an execution environment's life, so calls go out exactly as before."""
+    if not _environment_has_proxies_or_netrc():
+        session.trust_env = False
+        session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
 
 
 def _environment_has_proxies_or_netrc() -> bool:
