@@ -181,6 +181,8 @@ def repository(owner: str, name: str, page: int = 1) -> CachedPage:
         raise NotFound(f"{owner}/{name} was never on trending since the history began")
     latest = _history_days()[1]
     records.sort(key=lambda record: (trending.SINCE.index(record.since), record.language or ""))
+    ranks.sort(key=lambda entry: (trending.SINCE.index(entry.since), entry.language or ""))
+    ranks.sort(key=lambda entry: entry.day, reverse=True)  # newest day first; in a day, as the lists above
     days, max_page = _page(ranks, page, REPOSITORY_DAYS_PAGE)
     body = {
         "owner": records[0].author,

@@ -235,7 +235,7 @@ def put_day_rank(key: str, day: str, since: str, language: str | None, rank: int
 
 
 def repository(key: str) -> tuple[list[Record], list[DayRank]]:
-    """Every list a repository was on, with its record, and its rank per day (newest day first)."""
+    """Every list a repository was on, with its record, and its rank per day on each."""
     records: list[Record] = []
     ranks: list[DayRank] = []
     for item in _query_all(f"REPO#{key}"):
@@ -247,7 +247,6 @@ def repository(key: str) -> tuple[list[Record], list[DayRank]]:
         elif sort_key.startswith("DAY#"):
             _, day, since, language = sort_key.split("#", 3)
             ranks.append(DayRank(day, since, _language(language), int(item["rank"]["N"])))
-    ranks.sort(key=lambda entry: (entry.day, entry.since, entry.language or ""), reverse=True)
     return records, ranks
 
 
