@@ -112,6 +112,12 @@ def invoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def _event_time(value: str) -> str:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", value):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a time like 2026-12-04T10:00:00Z (UTC)")
+    return value
+
+
 def schedule(args: argparse.Namespace) -> int:
     """Fire a function's schedule now. With `make dev` running, its queue pollers deliver what the function
     enqueued; without, this command delivers it itself until the queues are empty."""
@@ -125,7 +131,10 @@ def schedule(args: argparse.Namespace) -> int:
     with _stack(args, dynamodb_endpoint=args.dynamodb_endpoint, aws_endpoint=args.aws_endpoint) as stack:
         assert stack.runtime is not None
         try:
-            result = stack.runtime.invoke(args.function, scheduled_event(args.function, spec.schedules[0]))
+            event = scheduled_event(args.function, spec.schedules[0])
+            if args.time:  # the trending refresh records this day in the history (the local stack only)
+                event["time"] = args.time
+            result = stack.runtime.invoke(args.function, event)
         except InvocationError as exc:
             print(json.dumps({"errorMessage": str(exc), "errorType": exc.detail.get("errorType", "Runtime.Error")}))
             return 1
@@ -193,6 +202,9 @@ def main(argv: list[str] | None = None) -> int:
     schedule_cmd.add_argument("function", help="logical id in template.yaml, e.g. DispatchNotificationsFunction")
     schedule_cmd.add_argument("--dynamodb-endpoint", default=os.environ.get("DYNAMODB_ENDPOINT"))
     schedule_cmd.add_argument("--aws-endpoint", default=os.environ.get("AWS_LOCAL_ENDPOINT"))
+    schedule_cmd.add_argument("--time", type=_event_time,
+                              help="the event's time, e.g. 2026-12-04T10:00:00Z: the day the trending refresh "
+                              "records in its history (locally only; deployed, the clock's)")  # fmt: skip
     _sam_options(schedule_cmd)
     schedule_cmd.set_defaults(run=schedule)
     openapi_cmd = commands.add_parser("openapi", help="write openapi.json and wegit/contract.json")

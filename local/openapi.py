@@ -157,14 +157,14 @@ ERRORS = {
     "400": "a parameter is missing or invalid; the message names it",
     "401": "the token or session is malformed, unknown or expired, or GitHub rejected the token",
     "403": "GitHub refused access",
-    "404": "not found on GitHub",
+    "404": "not found on GitHub, or not in the trending history (a day without it, a repository never on trending)",
     "413": "the request body is larger than the API accepts",
     "414": "the query string is longer than the API accepts",
     "415": "the body is not sent as application/json",
     "429": "GitHub rate limit exhausted; Retry-After says when to try again",
     "500": "an unexpected error; the message carries the request id",
     "502": "GitHub failed or answered something unreadable, of the wrong shape or too large",
-    "503": "GitHub or WeChat asked to come back later, or WeChat is down; Retry-After says when",
+    "503": "GitHub or WeChat asked to come back later, WeChat is down, or a data store is busy; Retry-After says when",
     "504": "GitHub did not answer in time",
 }
 # What each route can answer besides 200 (wegit.api maps the errors). Trending routes ask github.com only on
@@ -173,6 +173,7 @@ LIMITS = ("413", "414", "500")
 GITHUB_ERRORS = ("400", "401", "403", "404", "429", "502", "503", "504", *LIMITS)
 TRENDING_ERRORS = ("400", "429", "502", "503", "504", *LIMITS)
 SESSION_ERRORS = ("400", "401", *LIMITS)
+HISTORY_ERRORS = ("400", "404", "503", *LIMITS)  # the trending history: DynamoDB only, never github.com
 ROUTE_ERRORS = {
     "/health-check": LIMITS,
     "/sessions": ("400", "401", "403", "415", "429", "502", "503", "504", *LIMITS),
@@ -184,6 +185,9 @@ ROUTE_ERRORS = {
     "/trending-languages": ("400", *LIMITS),
     "/trending-repositories": TRENDING_ERRORS,
     "/trending-developers": TRENDING_ERRORS,
+    "/trending-repositories/history": HISTORY_ERRORS,
+    "/trending-repositories/new": HISTORY_ERRORS,
+    "/repositories/trending": HISTORY_ERRORS,
 }
 RETRY_AFTER = {
     "Retry-After": {"description": "seconds to wait before trying again", "schema": {"type": "integer", "minimum": 0}}
@@ -207,6 +211,7 @@ HEADERS_200 = {
         },
     },
 }
+HISTORY_PATHS = ("/trending-repositories/history", "/trending-repositories/new", "/repositories/trending")
 ERROR_SCHEMA = {
     "type": "object",
     "required": ["message"],
@@ -251,6 +256,9 @@ def _with_our_errors(schema: dict[str, Any]) -> dict[str, Any]:
             for parameter, headers in HEADERS_200.items():
                 if parameter in names:
                     responses["200"]["headers"] = headers
+            if path in HISTORY_PATHS:  # paged, and cached until the next refresh (a past day: a day)
+                cache_control = HEADERS_200["since"]["Cache-Control"]
+                responses["200"]["headers"] = {**HEADERS_200["page"], "Cache-Control": cache_control}
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
         components.pop(unused, None)

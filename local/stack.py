@@ -153,6 +153,9 @@ class Stack:
         say(f"tables: {', '.join(self.template.table_names().values())} (created now: {', '.join(created) or 'none'})")
         # Locally the service token comes from GITHUB_TOKEN, never from SSM.
         overrides = {"AWS_ENDPOINT_URL_DYNAMODB": self.dynamodb_endpoint, "GITHUB_TOKEN_PARAMETER": ""}
+        # A refresh records the day of its scheduled event's `time` (`python -m local schedule --time`), so two
+        # recorded days can be kept in a row; deployed, the day is the Lambda clock's.
+        overrides["TRENDING_DATE_FROM_EVENT"] = "1"
         if attached and attached.get("github_api"):
             overrides.update(GITHUB_API_URL=attached["github_api"], GITHUB_WEB_URL=attached["github_web"])
         elif self.fakes is not None:

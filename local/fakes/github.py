@@ -56,6 +56,13 @@ FINE_GRAINED_PREFIX = "github_pat_"  # a fine-grained token: GET /notifications 
 _WELL_FORMED = re.compile(r"^(token|bearer) [A-Za-z0-9_]{20,255}$", re.IGNORECASE)
 
 TRENDING_REPOSITORIES = "repositories_2023-05-18_all_daily.html"
+# The days github.com/trending (all languages) was recorded on, each a page of 25 repositories: which one the fake
+# serves is switchable (`POST /web/_fake/trending-day`, or WEGIT_FAKE_TRENDING_DAY), so the trending history can be
+# shown with two days. The newest is the default.
+TRENDING_DAYS = {
+    "2023-05-18": "repositories_2023-05-18_all_daily.html",
+    "2020-02-28": "repositories_2020-02-28_all_daily.html",
+}
 TRENDING_REPOSITORIES_BY_LANGUAGE = {
     "rust": "repositories_2026-05-07_rust_weekly.html",
     "typescript": "repositories_2021-04-07_typescript_daily.html",
@@ -351,6 +358,11 @@ class GitHubFake(LoopbackFake):
         self.notifications: dict[str, list[dict[str, Any]]] = {}
         self.releases: dict[str, dict[str, Any] | None] = {}
         self.rate_spent: dict[str, int] = {}
+        self.default_trending_day = os.environ.get("WEGIT_FAKE_TRENDING_DAY") or max(TRENDING_DAYS)
+        if self.default_trending_day not in TRENDING_DAYS:
+            raise ValueError(f"WEGIT_FAKE_TRENDING_DAY: no recorded day {self.default_trending_day!r}; "
+                             f"recorded: {', '.join(sorted(TRENDING_DAYS))}")  # fmt: skip
+        self.trending_day = self.default_trending_day
         self._routes()
 
     # -- where it listens, what it saw -----------------------------------------------------------------------
@@ -373,6 +385,7 @@ class GitHubFake(LoopbackFake):
         self.server.clear()
         self.rejected_tokens = {REJECTED_TOKEN}
         self.notifications, self.releases, self.rate_spent = {}, {}, {}
+        self.trending_day = self.default_trending_day
 
     def revoke(self, token: str) -> None:
         """From now on GitHub answers 401 for this token (a user revoked it)."""
@@ -413,6 +426,7 @@ class GitHubFake(LoopbackFake):
             (r"/web/trending(/(?P<language>[^/]+))?/?$", self._trending_repositories),
         ]
         self.server.route(r"/api/_fake/notifications$", self._add_notification)
+        self.server.route(r"/web/_fake/trending-day$", self._trending_day)
         for pattern, handler in api:
             self.server.route(pattern, self._guarded(handler))
         self.server.route(r"", lambda request: not_found())
@@ -586,9 +600,20 @@ class GitHubFake(LoopbackFake):
         response.set_data((markdown if kind == "raw" else readme_html(markdown)).encode())
         return response
 
+    def _trending_day(self, request: Request) -> Response:
+        """Not github.com: `GET /web/_fake/trending-day` says which recorded day github.com/trending shows and which
+        there are; `POST` with `{"day": "2020-02-28"}` switches to that one (until `clear()`)."""
+        if request.method == "POST":
+            day = str((request.get_json(silent=True) or {}).get("day") or request.form.get("day") or "")
+            if day not in TRENDING_DAYS:
+                body = {"message": f"no recorded day {day!r}", "days": sorted(TRENDING_DAYS)}
+                return Response(json.dumps(body), status=400, content_type=JSON_TYPE)
+            self.trending_day = day
+        return Response(json.dumps({"day": self.trending_day, "days": sorted(TRENDING_DAYS)}), content_type=JSON_TYPE)
+
     def _trending_repositories(self, request: Request) -> Response:
         language = _path_language(request, r"/web/trending/(?P<language>[^/]+)")
-        return self._html_page(TRENDING_REPOSITORIES_BY_LANGUAGE.get(language, TRENDING_REPOSITORIES))
+        return self._html_page(TRENDING_REPOSITORIES_BY_LANGUAGE.get(language, TRENDING_DAYS[self.trending_day]))
 
     def _trending_developers(self, request: Request) -> Response:
         language = _path_language(request, r"/web/trending/developers/(?P<language>[^/]+)")

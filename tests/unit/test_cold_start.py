@@ -122,6 +122,9 @@ NO_SDK_AT_INIT = {
     "TrendingRepositoriesFunction",
     "TrendingDevelopersFunction",
     "TrendingLanguagesFunction",
+    "TrendingHistoryFunction",
+    "TrendingNewRepositoriesFunction",
+    "RepositoryTrendingFunction",
 }
 
 IMPORT_PROBE = """

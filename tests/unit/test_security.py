@@ -15,6 +15,10 @@ FUNCTIONS = {name: r for name, r in RESOURCES.items() if r["Type"] == "AWS::Serv
 TOKEN_PARAMETER = ["ssm:GetParameter"]
 SNAPSHOTS = ["dynamodb:GetItem", "dynamodb:PutItem"]
 SESSION = ["dynamodb:BatchGetItem", "dynamodb:UpdateItem"]
+# The trending history: the refresh appends lists and writes records conditionally; the history routes only read
+# it (and the stored language menu, to resolve a language).
+HISTORY_WRITES = ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
+HISTORY_READS = {"TrendingTable": ["dynamodb:GetItem"], "TrendingHistoryTable": ["dynamodb:GetItem", "dynamodb:Query"]}
 # A GitHub function: the service tokens, the pool's shared counts, and a caller's session with its bound token.
 GITHUB = {
     "parameter": TOKEN_PARAMETER,
@@ -60,7 +64,10 @@ ALLOWED = {
     "TrendingRepositoriesFunction": {"TrendingTable": SNAPSHOTS},
     "TrendingDevelopersFunction": {"TrendingTable": SNAPSHOTS},
     "TrendingLanguagesFunction": {"TrendingTable": ["dynamodb:GetItem"]},
-    "RefreshTrendingFunction": {"TrendingTable": SNAPSHOTS},
+    "RefreshTrendingFunction": {"TrendingTable": SNAPSHOTS, "TrendingHistoryTable": HISTORY_WRITES},
+    "TrendingHistoryFunction": HISTORY_READS,
+    "TrendingNewRepositoriesFunction": HISTORY_READS,
+    "RepositoryTrendingFunction": HISTORY_READS,
     "DispatchNotificationsFunction": {  # reads only: the worker claims each item
         str({"Fn::Sub": "${NotificationsTable.Arn}/index/due"}): ["dynamodb:Query"],
         "NotificationsQueue": ["sqs:SendMessage"],

@@ -26,6 +26,7 @@ from wegit.observability import logger
 
 if TYPE_CHECKING:  # types only: importing them would load pynamodb into every GitHub function's cold start
     from wegit.github.client import Page
+    from wegit.trending.history.service import CachedPage
     from wegit.trending.service import Answer
 
 T = TypeVar("T")
@@ -60,6 +61,11 @@ def ok(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> R
 def paged_response(page: Page) -> Response[Any]:
     """A page of items with the `Max-Page` header the client pages by."""
     return ok(page.items, headers={"Max-Page": str(page.max_page)})
+
+
+def cached_page_response(page: CachedPage) -> Response[Any]:
+    """A page of an answer that changes at most once per refresh: `Max-Page` and how long a cache may keep it."""
+    return ok(page.items, headers={"Max-Page": str(page.max_page), "Cache-Control": f"public, max-age={page.max_age}"})
 
 
 def trending_response(answer: Answer, max_age: int) -> Response[Any]:

@@ -44,6 +44,10 @@ class Settings:
     trending_table: str = "TrendingTable"
     trending_max_age: int = 7200  # seconds a snapshot is fresh
     trending_pace: float = 1.0  # seconds between github.com pages during a refresh
+    trending_history_table: str = "TrendingHistoryTable"
+    # Locally only (the local stack sets it; no template does): a refresh takes its day from the scheduled event's
+    # `time`, so a demo or a test can record two days in a row. Deployed, the day is always the Lambda clock's.
+    trending_date_from_event: bool = False
     rate_limit_table: str = ""  # the service tokens' rate limits shared by every container; "" = per container
     accounts_table: str = "AccountsTable"
     notifications_table: str = "NotificationsTable"
@@ -73,6 +77,8 @@ def get_settings() -> Settings:
         trending_table=os.environ.get("TRENDING_TABLE", "TrendingTable"),
         trending_max_age=int(_number("TRENDING_MAX_AGE", 7200, minimum=60)),
         trending_pace=_number("TRENDING_PACE_SECONDS", 1.0),
+        trending_history_table=os.environ.get("TRENDING_HISTORY_TABLE", "TrendingHistoryTable"),
+        trending_date_from_event=os.environ.get("TRENDING_DATE_FROM_EVENT", "") == "1",
         rate_limit_table=os.environ.get("RATE_LIMIT_TABLE", ""),
         accounts_table=os.environ.get("ACCOUNTS_TABLE", "AccountsTable"),
         notifications_table=os.environ.get("NOTIFICATIONS_TABLE", "NotificationsTable"),

@@ -50,3 +50,14 @@ SpokenLanguage = Annotated[str | None, Query(max_length=2, description="ISO 639-
 SessionAuthorization = Annotated[
     str | None, Header(description="`Bearer <session token>` from POST /sessions", include_in_schema=True)
 ]
+
+# Trending history (wegit/trending/history): a day in UTC, checked further by the service (a real date, not in the
+# future, not before the history began).
+DAY_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+MAX_HISTORY_PAGE = 100
+HistoryDate = Annotated[str, Query(pattern=DAY_PATTERN, max_length=10, description="a date YYYY-MM-DD (UTC)")]
+HistoryDateOptional = Annotated[
+    str | None,
+    Query(pattern=DAY_PATTERN, max_length=10, description="a date YYYY-MM-DD (UTC); the newest day by default"),
+]
+HistoryPage = Annotated[int, Query(ge=1, le=MAX_HISTORY_PAGE, description=f"page, 1..{MAX_HISTORY_PAGE}")]

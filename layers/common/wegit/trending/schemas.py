@@ -49,3 +49,47 @@ class TrendingDeveloper(Row):
 class Language(Row):
     name: str
     slug: str  # what github.com's URLs use: "c++", "jupyter-notebook"
+
+
+# -- trending history (wegit/trending/history) -------------------------------------------------------------
+
+
+class HistoryRepository(TrendingRepository):
+    """A row of a past day's list: a /trending-repositories row and its rank that day (1 = top)."""
+
+    rank: int
+
+
+class NewRepository(HistoryRepository):
+    """A repository on a list for the first time: its row and rank when first seen, and that day."""
+
+    firstSeen: str
+
+
+class TrendingListRecord(Row):
+    """A repository's record on one list (a period and a language; null = all languages)."""
+
+    since: str
+    language: str | None
+    firstSeen: str
+    lastSeen: str
+    days: int  # distinct days on the list
+    streak: int  # consecutive days ending on lastSeen
+    currentStreak: int  # the streak if lastSeen is the newest day with history, else 0
+    bestRank: int
+
+
+class TrendingDayRank(Row):
+    date: str
+    since: str
+    language: str | None
+    rank: int  # its best rank on that list that day
+
+
+class RepositoryTrending(Row):
+    """A repository's trending record: every list it was on, and its rank per day (newest first, paged)."""
+
+    owner: str
+    name: str
+    lists: list[TrendingListRecord]
+    days: list[TrendingDayRank]

@@ -22,6 +22,8 @@ from wegit.trending.store import LANGUAGES_KEY, Snapshot
 if TYPE_CHECKING:  # requests and the parser load only when a page is scraped: a read from the table needs neither
     import requests
 
+    from wegit.trending.history.service import Recorder
+
 KINDS = ("repositories", "developers")
 SINCE = ("daily", "weekly", "monthly")
 # The languages the mini-program offers (call 3) and the refresh keeps warm, with their github.com slugs.
@@ -220,16 +222,18 @@ def combinations() -> list[Query]:
     ]
 
 
-def refresh_all(time_left: Callable[[], float] | None = None) -> dict[str, int]:
+def refresh_all(time_left: Callable[[], float] | None = None, history: Recorder | None = None) -> dict[str, int]:
     """Scrape every combination at a polite pace, those the last run did not reach first; one failure never
     stops the others. With `time_left` (seconds, from the invocation's deadline) it stops cleanly while one
     more page could still finish, or at once when github.com asks to wait (429/503 with Retry-After): the
-    combinations not reached are stored for the next run. It always logs a summary and emits its metrics."""
+    combinations not reached are stored for the next run. With `history`, each repository list is also kept
+    in the trending history (a failure there is logged and counted, the snapshot stands). It always logs a
+    summary and emits its metrics."""
     settings = get_settings()
     every = {query.key: query for query in combinations()}
     pending = [key for key in _pending() if key in every]
     order = [every[key] for key in pending] + [query for key, query in every.items() if key not in pending]
-    done = failed = 0
+    done = failed = history_failed = 0
     not_reached: list[Query] = []
     menu_stored = False
     started = time.perf_counter()
@@ -246,6 +250,8 @@ def refresh_all(time_left: Callable[[], float] | None = None) -> dict[str, int]:
                 menu_stored = menu_stored or stored_menu
                 done += 1
                 logger.info("trending refreshed", extra={"key": query.key, "rows": len(snapshot.rows)})
+                if history is not None and not _kept_in_history(history, query, snapshot):
+                    history_failed += 1
             except WeGitError as exc:
                 failed += 1
                 logger.warning("trending refresh failed", extra={"key": query.key, "error": type(exc).__name__})
@@ -261,10 +267,22 @@ def refresh_all(time_left: Callable[[], float] | None = None) -> dict[str, int]:
         metrics.add_metric(name="TrendingPagesRefreshed", unit=MetricUnit.Count, value=done)
         metrics.add_metric(name="TrendingPagesFailed", unit=MetricUnit.Count, value=failed)
         metrics.add_metric(name="TrendingPagesNotReached", unit=MetricUnit.Count, value=len(not_reached))
+        if history is not None:
+            metrics.add_metric(name="TrendingHistoryFailed", unit=MetricUnit.Count, value=history_failed)
         seconds = round(time.perf_counter() - started, 1)
-        summary = {"refreshed": done, "failed": failed, "not_reached": len(not_reached), "seconds": seconds}
+        summary = {"refreshed": done, "failed": failed, "not_reached": len(not_reached), "seconds": seconds,
+                   "history_failed": history_failed}  # fmt: skip
         logger.info("trending refresh finished", extra=summary)
     return {"refreshed": done, "failed": failed, "not_reached": len(not_reached)}
+
+
+def _kept_in_history(history: Recorder, query: Query, snapshot: Snapshot) -> bool:
+    try:
+        history.record(query, snapshot.rows, snapshot.fetched_at)
+    except Exception:  # e.g. DynamoDB throttling: the snapshot is stored, the history misses this list this run
+        logger.exception("trending history not recorded", extra={"key": query.key})
+        return False
+    return True
 
 
 def _pending() -> list[str]:
