@@ -122,6 +122,10 @@ NO_SDK_AT_INIT = {
     "TrendingRepositoriesFunction",
     "TrendingDevelopersFunction",
     "TrendingLanguagesFunction",
+    "CreateShareFunction",
+    "GetShareFunction",
+    "GetShareImageFunction",
+    "ResolveUrlFunction",
 }
 
 IMPORT_PROBE = """

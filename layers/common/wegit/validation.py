@@ -50,3 +50,7 @@ SpokenLanguage = Annotated[str | None, Query(max_length=2, description="ISO 639-
 SessionAuthorization = Annotated[
     str | None, Header(description="`Bearer <session token>` from POST /sessions", include_in_schema=True)
 ]
+ShareId = Annotated[str, Path(pattern=r"^[a-z2-7]{16}$", description="a share id from POST /share")]
+GitHubUrl = Annotated[
+    str, Query(min_length=1, max_length=2048, description="a github.com URL: a repository, a user, a trending page")
+]
