@@ -111,9 +111,10 @@ def _language(value: str | None, parameter: str) -> str | None:
         raise BadRequest(exc.message.replace("parameter language", f"parameter {parameter}", 1)) from None
 
 
-def trending(kind: str, since: Any, language: str | None, parameter: str = "language") -> Target:
-    params = {"kind": kind, "since": _since(since, "since")}
-    slug = _language(language, parameter)
+def trending(kind: str, since: Any, language: str | None, parameter: str | None = None) -> Target:
+    """A trending page; a bad value is a 400 naming `parameter` (a URL's) or its own field (a body's)."""
+    params = {"kind": kind, "since": _since(since, parameter or "since")}
+    slug = _language(language, parameter or "language")
     if slug:
         params["language"] = slug
     return Target("trending", params)
