@@ -196,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
                             help="this DynamoDB instead of the running stack's or a new one")  # fmt: skip
     _sam_options(invoke_cmd)
     invoke_cmd.add_argument("--aws-endpoint", default=os.environ.get("AWS_LOCAL_ENDPOINT"),
-                            help="this moto server (SSM, KMS, SQS, SNS), not the stack's or a new one")  # fmt: skip
+                            help="this moto server (SSM, KMS, SQS, SNS, S3), not the stack's or a new one")  # fmt: skip
     invoke_cmd.set_defaults(run=invoke)
     schedule_cmd = commands.add_parser("schedule", help="fire a function's Schedule event now (EventBridge's event)")
     schedule_cmd.add_argument("function", help="logical id in template.yaml, e.g. DispatchNotificationsFunction")

@@ -1,7 +1,8 @@
-"""The AWS services the functions call besides DynamoDB (SSM, KMS; SQS and SNS for notifications), from a moto
-server on loopback (a real endpoint in its own process, not an in-process mock), provisioned from template.yaml:
-every KMS key it declares (as alias/<LogicalId>) and every SSM parameter, plus the SecureStrings an operator
-creates by hand in AWS (the WeChat AppSecret), filled locally with the fakes' or the developer's values.
+"""The AWS services the functions call besides DynamoDB (SSM, KMS; SQS and SNS for notifications; S3 for the
+share codes), from a moto server on loopback (a real endpoint in its own process, not an in-process mock),
+provisioned from template.yaml: every KMS key it declares (as alias/<LogicalId>), every SSM parameter, queue,
+topic and bucket (named after its logical id in lower case), plus the SecureStrings an operator creates by hand
+in AWS (the WeChat AppSecret), filled locally with the fakes' or the developer's values.
 
 moto keeps its state in memory: a restarted `make dev` has new keys, so GitHub tokens bound before the restart
 can no longer be decrypted and their accounts are asked to bind again (as after losing a key in AWS)."""
@@ -17,14 +18,14 @@ import boto3
 
 from local import processes
 from local.dynamodb import free_port
-from local.template import ROOT, Template, queue_arn
+from local.template import ROOT, Template, bucket_name, queue_arn
 
 # Lets botocore in the functions (and here) find each service on the moto server.
-SERVICES = ("ssm", "kms", "sqs", "sns")
+SERVICES = ("ssm", "kms", "sqs", "sns", "s3")
 CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local", "region_name": "us-east-1"}
 
 
-PROVISIONED = ("AWS::KMS::Key", "AWS::SSM::Parameter", "AWS::SQS::Queue", "AWS::SNS::Topic")
+PROVISIONED = ("AWS::KMS::Key", "AWS::SSM::Parameter", "AWS::SQS::Queue", "AWS::SNS::Topic", "AWS::S3::Bucket")
 
 
 def needs_moto(template: Template) -> bool:
@@ -94,6 +95,27 @@ def provision(endpoint: str, template: Template, secure_strings: dict[str, str])
     for logical in template.resources_of("AWS::SNS::Topic"):
         sns.create_topic(Name=logical)  # idempotent
         made.append(f"topic {logical}")
+    made += provision_buckets(endpoint, template)
+    return made
+
+
+def provision_buckets(endpoint: str, template: Template) -> list[str]:
+    """Every AWS::S3::Bucket, named after its logical id (lower case), private as the template makes it."""
+    s3 = client_for(endpoint, "s3")
+    existing = {bucket["Name"] for bucket in s3.list_buckets().get("Buckets", [])}
+    made = []
+    for logical in template.resources_of("AWS::S3::Bucket"):
+        name = bucket_name(logical)
+        if name not in existing:
+            s3.create_bucket(Bucket=name)
+            s3.put_public_access_block(
+                Bucket=name,
+                PublicAccessBlockConfiguration={
+                    "BlockPublicAcls": True, "IgnorePublicAcls": True,
+                    "BlockPublicPolicy": True, "RestrictPublicBuckets": True,
+                },
+            )  # fmt: skip
+        made.append(f"bucket {name}")
     return made
 
 

@@ -188,6 +188,20 @@ ROUTE_ERRORS = {
     "/trending-repositories/history": HISTORY_ERRORS,
     "/trending-repositories/new": HISTORY_ERRORS,
     "/repositories/trending": HISTORY_ERRORS,
+    "/share": ("400", "401", "415", "502", "503", "504", *LIMITS),
+    "/share/{id}": ("400", "404", *LIMITS),
+    "/share/{id}/image": ("400", "404", *LIMITS),
+    "/resolve": ("400", *LIMITS),
+}
+# Where a route's error means something else than GitHub's: the share routes (README "Share codes").
+ROUTE_ERROR_WORDS = {
+    "/share": {
+        "502": "WeChat refused the code (41030: the share page is not a page of that mini-program version) or failed",
+        "503": "WeChat's codes per minute are spent (45009) or WeChat is busy or down; Retry-After says when",
+        "504": "WeChat or a data store did not answer in time",
+    },
+    "/share/{id}": {"404": "no share with this id (never made, or deleted with the last account that made it)"},
+    "/share/{id}/image": {"404": "no share code with this id"},
 }
 RETRY_AFTER = {
     "Retry-After": {"description": "seconds to wait before trying again", "schema": {"type": "integer", "minimum": 0}}
@@ -247,7 +261,8 @@ def _with_our_errors(schema: dict[str, Any]) -> dict[str, Any]:
                 responses["204"] = {"description": "done; no body"}
             for status in ROUTE_ERRORS.get(path, GITHUB_ERRORS):
                 content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-                responses[status] = {"description": ERRORS[status], "content": content}
+                words = ROUTE_ERROR_WORDS.get(path, {}).get(status, ERRORS[status])
+                responses[status] = {"description": words, "content": content}
                 if status in ("429", "503"):
                     responses[status]["headers"] = RETRY_AFTER
                 if status == "401":

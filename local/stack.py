@@ -241,7 +241,7 @@ class Stack:
         if self.aws_endpoint is None:
             self.moto = MotoServer().start()
             self.aws_endpoint = self.moto.endpoint
-            say(f"moto server (SSM, KMS, SQS, SNS) on {self.aws_endpoint}")
+            say(f"moto server (SSM, KMS, SQS, SNS, S3) on {self.aws_endpoint}")
         overrides = endpoint_variables(self.aws_endpoint)
         if attached and attached.get("wechat_api"):
             overrides.update(WECHAT_API_URL=attached["wechat_api"])

@@ -134,6 +134,11 @@ def queue_arn(name: str) -> str:
     return f"arn:aws:sqs:us-east-1:{ACCOUNT}:{name}"
 
 
+def bucket_name(logical: str) -> str:
+    """What `!Ref` of a bucket gives locally: its logical id in lower case (bucket names allow no capitals)."""
+    return logical.lower()
+
+
 def topic_arn(name: str) -> str:
     return f"arn:aws:sns:us-east-1:{ACCOUNT}:{name}"
 
@@ -232,6 +237,8 @@ def load(path: Path = TEMPLATE, overrides: dict[str, str] | None = None) -> Temp
         keys.update({name: queue_url(name), f"{name}.QueueName": name, f"{name}.Arn": queue_arn(name)})
     for name in (n for n, r in resources.items() if r["Type"] == "AWS::SNS::Topic"):
         keys.update({name: topic_arn(name), f"{name}.TopicName": name})
+    for name in (n for n, r in resources.items() if r["Type"] == "AWS::S3::Bucket"):
+        keys.update({name: bucket_name(name), f"{name}.Arn": f"arn:aws:s3:::{bucket_name(name)}"})
     refs = {
         **parameters,
         **{name: name for name in tables},

@@ -39,7 +39,7 @@ def github_server() -> Iterator[GitHubFake]:
 
 @pytest.fixture(scope="session")
 def moto() -> Iterator[MotoServer]:
-    """A moto server on loopback (SSM, KMS, SQS, SNS), stopped at the end of the session."""
+    """A moto server on loopback (SSM, KMS, SQS, SNS, S3), stopped at the end of the session."""
     with MotoServer() as server:
         yield server
 

@@ -1,6 +1,10 @@
-"""A fake api.weixin.qq.com on loopback: login (`sns/jscode2session`), access tokens (`cgi-bin/stable_token`) and
-subscribe messages (`cgi-bin/message/subscribe/send`), answering as WeChat does: HTTP 200 and
-`{"errcode", "errmsg"}` on failure (see tests/shared/WECHAT.md).
+"""A fake api.weixin.qq.com on loopback: login (`sns/jscode2session`), access tokens (`cgi-bin/stable_token`),
+subscribe messages (`cgi-bin/message/subscribe/send`) and mini-program codes (`wxa/getwxacodeunlimit`, a PNG),
+answering as WeChat does: HTTP 200 and `{"errcode", "errmsg"}` on failure (see tests/shared/WECHAT.md).
+
+Mini-program codes: a small PNG that depends on the scene only; `code_errors` (in-process, or
+`POST /_fake/code-errors {"errcodes": [45009]}` from outside) makes the next calls answer those errcodes, one
+each, before any check; `code_calls` counts the calls, `codes_made` those that answered an image.
 
 Login codes: any code logs in once (a second use is 40163) as a stable openid derived from the part before
 the first "."; so `alice.1`, `alice.2`, ... all log in as the same user. Reserved codes answer an error:
@@ -14,7 +18,9 @@ import hashlib
 import json
 import re
 import secrets
+import struct
 import threading
+import zlib
 from typing import Any
 
 from werkzeug import Request, Response
@@ -43,10 +49,14 @@ ERRMSG = {
     40125: "invalid appsecret",
     40163: "code been used",
     40226: "high risk user",
+    40097: "invalid args",
+    40169: "invalid length for scene, or the data is not json",
     41030: "invalid page",
     42001: "access_token expired",
     43101: "user refuse to accept the msg",
+    45009: "reach max api daily quota limit",
     45011: "api minute-quota reach limit mustslower retry next minute",
+    47001: "data format error",
     47003: "argument invalid!",
 }
 # Keyword rules of subscribe-message values, by the key's prefix (WECHAT.md).
@@ -65,6 +75,26 @@ _RULES: dict[str, re.Pattern[str]] = {
 # WeChat counts lengths as JavaScript does, in UTF-16 code units: an emoji outside the BMP is two.
 _MAX_UNITS = {"thing": 20, "character_string": 32, "number": 32, "name": 20}
 MINIPROGRAM_STATES = ("formal", "trial", "developer")
+ENV_VERSIONS = ("release", "trial", "develop")
+# The pages of the fake's released mini-program (check_path: a code for another page is 41030).
+PUBLISHED_PAGES = frozenset({"pages/share/index", "pages/repository/index", "pages/developer/index",
+                             "pages/trending/index", "pages/notifications/index"})  # fmt: skip
+SCENE = re.compile(r"[0-9A-Za-z!#$&'()*+,/:;=?@\-._~]{1,32}")
+
+
+def code_png(scene: str) -> bytes:
+    """A 21x21 black-and-white PNG drawn from the scene's hash: a real image, the same for the same scene."""
+    bits = hashlib.sha256(scene.encode()).digest() * 2
+    rows = b"".join(
+        b"\0" + bytes(0 if bits[(y * 21 + x) // 8 % len(bits)] >> (x % 8) & 1 else 255 for x in range(21))
+        for y in range(21)
+    )
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 21, 21, 8, 0, 0, 0, 0)  # 8-bit greyscale
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
 def utf16_units(text: str) -> int:
@@ -96,10 +126,15 @@ class WeChatFake(LoopbackFake):
         self.sent: list[dict[str, Any]] = []
         self.grants: dict[tuple[str, str], int] = {}  # (openid, template) -> messages allowed; absent = unlimited
         self.token_calls = 0
+        self.code_calls = 0
+        self.codes_made = 0  # the calls that answered an image
+        self.code_errors: list[int] = []  # errcodes the next mini-program code calls answer, one each
         self._lock = threading.Lock()
         self.server.route(r"/sns/jscode2session$", self._jscode2session)
         self.server.route(r"/cgi-bin/stable_token$", self._stable_token)
         self.server.route(r"/cgi-bin/message/subscribe/send$", self._send)
+        self.server.route(r"/wxa/getwxacodeunlimit$", self._code)
+        self.server.route(r"/_fake/code-errors$", self._script_code_errors)  # not WeChat: scripted refusals
         self.server.route(
             r"/_fake/sent$", lambda request: ok({"sent": list(self.sent)})
         )  # not WeChat: what it accepted
@@ -122,6 +157,9 @@ class WeChatFake(LoopbackFake):
             self.grants.clear()
             self.tokens.clear()
             self.token_calls = 0
+            self.code_calls = 0
+            self.codes_made = 0
+            self.code_errors.clear()
 
     def expire_tokens(self) -> None:
         """Every access token issued so far is now expired (42001), as if two hours had passed."""
@@ -195,6 +233,47 @@ class WeChatFake(LoopbackFake):
                 self.grants[(touser, template)] = left - 1
             self.sent.append(body)
         return ok({"errcode": 0, "errmsg": "ok", "msgid": secrets.randbelow(10**12)})
+
+    def _code(self, request: Request) -> Response:
+        token = request.args.get("access_token", "")
+        with self._lock:
+            self.code_calls += 1
+            scripted = self.code_errors.pop(0) if self.code_errors else 0
+            known = token in self.tokens
+        if scripted:
+            return error(scripted)
+        if not known:
+            return error(42001 if token.startswith("fake-access-token-") else 40001)
+        try:
+            body = json.loads(request.get_data() or b"{}")
+        except ValueError:
+            return error(47001)
+        refused = _code_refusal(body)
+        if refused:
+            return error(refused)
+        with self._lock:
+            self.codes_made += 1
+        return Response(code_png(body["scene"]), status=200, content_type="image/jpeg")  # WeChat's type, PNG bytes
+
+    def _script_code_errors(self, request: Request) -> Response:
+        codes = json.loads(request.get_data() or b"{}").get("errcodes", [])
+        with self._lock:
+            self.code_errors.extend(int(code) for code in codes)
+        return ok({"scripted": len(codes)})
+
+
+def _code_refusal(body: Any) -> int:
+    """The errcode WeChat gives a mini-program code request that breaks its rules; 0 when it is well formed."""
+    if not isinstance(body, dict) or body.get("env_version", "release") not in ENV_VERSIONS:
+        return 40097
+    scene, page = body.get("scene"), body.get("page", "")
+    if not isinstance(scene, str) or not SCENE.fullmatch(scene):
+        return 40169
+    if not isinstance(page, str) or page.startswith("/") or "?" in page:
+        return 41030
+    if body.get("check_path", True) and page and page not in PUBLISHED_PAGES:
+        return 41030
+    return 0
 
 
 def _message_refusal(body: Any) -> int:

@@ -125,6 +125,10 @@ NO_SDK_AT_INIT = {
     "TrendingHistoryFunction",
     "TrendingNewRepositoriesFunction",
     "RepositoryTrendingFunction",
+    "CreateShareFunction",
+    "GetShareFunction",
+    "GetShareImageFunction",
+    "ResolveUrlFunction",
 }
 
 IMPORT_PROBE = """

@@ -42,6 +42,8 @@ ALLOWED = {
     "DeleteMeFunction": {
         "AccountsTable": [*SESSION, "dynamodb:Query", "dynamodb:BatchWriteItem"],
         "NotificationsTable": ["dynamodb:Query", "dynamodb:BatchWriteItem", "dynamodb:UpdateItem"],
+        "SharesTable": ["dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+        str({"Fn::Sub": "${ShareCodesBucket.Arn}/codes/*"}): ["s3:DeleteObject"],
     },
     "CreateSubscriptionFunction": {
         "AccountsTable": SESSION,
@@ -83,6 +85,17 @@ ALLOWED = {
         "GitHubCacheTable": ["dynamodb:GetItem", "dynamodb:PutItem"],
     },
     "AlertSlackFunction": {"parameter": TOKEN_PARAMETER},
+    "CreateShareFunction": {
+        "AccountsTable": SESSION,
+        "SharesTable": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+        str({"Fn::Sub": "${ShareCodesBucket.Arn}/codes/*"}): ["s3:PutObject"],
+        "NotificationsTable": ["dynamodb:GetItem", "dynamodb:UpdateItem"],  # the shared WeChat access token
+        "parameter": ["ssm:GetParameter"],  # the WeChat AppSecret
+        "TrendingTable": ["dynamodb:GetItem"],  # the language menu
+    },
+    "GetShareFunction": {"SharesTable": ["dynamodb:GetItem"]},
+    "GetShareImageFunction": {str({"Fn::Sub": "${ShareCodesBucket.Arn}/codes/*"}): ["s3:GetObject"]},
+    "ResolveUrlFunction": {"TrendingTable": ["dynamodb:GetItem"]},
 }
 # Tables that hold nothing but a cache of public data or counters; every other table holds user data.
 CACHES = {"TrendingTable", "RateLimitsTable", "GitHubCacheTable"}
@@ -97,6 +110,14 @@ def _target(resource: Any) -> str:
     return str(resource)
 
 
+def _objects_under_a_prefix(resource: Any) -> bool:
+    """The objects under one key prefix of one of the template's buckets (`${Bucket.Arn}/prefix/*`): objects
+    cannot be named one by one, so this is the narrowest an S3 object grant gets."""
+    text = resource.get("Fn::Sub") if isinstance(resource, dict) else None
+    found = re.fullmatch(r"\$\{(\w+)\.Arn\}/[a-z0-9-]+/\*", text) if isinstance(text, str) else None
+    return bool(found) and RESOURCES.get(found.group(1), {}).get("Type") == "AWS::S3::Bucket"  # type: ignore[union-attr]
+
+
 def _grants(function: dict[str, Any]) -> dict[str, list[str]]:
     grants: dict[str, list[str]] = {}
     for policy in function["Properties"].get("Policies", []):
@@ -108,7 +129,7 @@ def _grants(function: dict[str, Any]) -> dict[str, list[str]]:
             actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
             resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
             for resource in resources:
-                assert "*" not in str(resource), f"wildcard resource {resource}"
+                assert "*" not in str(resource) or _objects_under_a_prefix(resource), f"wildcard resource {resource}"
                 grants.setdefault(_target(resource), []).extend(actions)
     return grants
 

@@ -87,6 +87,11 @@ def error_response(
     return ok({"message": message, **({"code": code} if code else {})}, status, headers)
 
 
+def binary(content: bytes, content_type: str, headers: dict[str, str] | None = None) -> Response[Any]:
+    """Bytes as they are (an image), not JSON."""
+    return Response(200, content, headers or {}, content_type)
+
+
 def no_content() -> Response[Any]:
     return Response(204, None, {}, None)
 
@@ -235,6 +240,9 @@ def _respond(result: Any) -> dict[str, Any]:
     headers = dict(answer.headers)
     if answer.content_type:
         headers["Content-Type"] = answer.content_type
+    if isinstance(answer.body, bytes):  # an image: API Gateway decodes it from base64
+        encoded = base64.b64encode(answer.body).decode()
+        return {"statusCode": answer.status_code, "headers": headers, "body": encoded, "isBase64Encoded": True}
     body = "" if answer.body is None else json.dumps(answer.body, separators=(",", ":"))
     return {"statusCode": answer.status_code, "headers": headers, "body": body, "isBase64Encoded": False}
 

@@ -1,6 +1,7 @@
-"""A small client for the AWS JSON protocols the request path calls (DynamoDB, KMS, SSM): a signed POST over
-`requests`, so a request function never imports botocore (~135 ms of import on Python 3.13, more than a whole
-cold start's budget) to make the handful of calls it makes.
+"""A small client for the AWS calls the request path makes: the JSON protocols (DynamoDB, KMS, SSM) and S3's
+objects (PUT, GET, DELETE of one object, REST): a signed request over `requests`, so a request function never
+imports botocore (~135 ms of import on Python 3.13, more than a whole cold start's budget) to make the handful
+of calls it makes.
 
 What it keeps of botocore is what the calls rely on: credentials and region from the environment as Lambda
 sets them; endpoints from `AWS_ENDPOINT_URL_<SERVICE>` then `AWS_ENDPOINT_URL` (the local stack and the tests
@@ -18,10 +19,11 @@ import base64
 import json
 import os
 import random
+import re
 import threading
 import time
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from wegit import deadline
 from wegit.observability import logger
@@ -30,6 +32,7 @@ from wegit.settings import get_settings
 if TYPE_CHECKING:
     import requests
 
+T = TypeVar("T")
 MAX_ATTEMPTS = 3  # botocore's standard mode
 MAX_BACKOFF = 20.0
 BACKOFF_BASE = 1.0  # seconds; the n-th retry waits random() * BACKOFF_BASE * 2**(n-1)
@@ -67,16 +70,24 @@ def region() -> str:
     return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
 
 
-def endpoint_for(service: str, region_name: str) -> str:
-    """Where `service` is called, as botocore resolves it: the service's own variable, then the global one
-    (unless AWS_IGNORE_CONFIGURED_ENDPOINT_URLS), else AWS's regional endpoint."""
+def configured_endpoint(service: str) -> str | None:
+    """The endpoint the environment sets for `service`: its own variable, then the global one (unless
+    AWS_IGNORE_CONFIGURED_ENDPOINT_URLS), as botocore reads them; None for AWS's own."""
     if os.environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").lower() != "true":
         for name in (f"AWS_ENDPOINT_URL_{service.upper()}", "AWS_ENDPOINT_URL"):
             configured = os.environ.get(name, "").strip()
             if configured:
                 return configured.rstrip("/")
-    suffix = "amazonaws.com.cn" if region_name.startswith("cn-") else "amazonaws.com"
-    return f"https://{service}.{region_name}.{suffix}"
+    return None
+
+
+def _suffix(region_name: str) -> str:
+    return "amazonaws.com.cn" if region_name.startswith("cn-") else "amazonaws.com"
+
+
+def endpoint_for(service: str, region_name: str) -> str:
+    """Where `service` is called, as botocore resolves it: the configured endpoint, else AWS's regional one."""
+    return configured_endpoint(service) or f"https://{service}.{region_name}.{_suffix(region_name)}"
 
 
 def _signer() -> Any:
@@ -104,6 +115,25 @@ def _error(response: requests.Response) -> AwsError:
     code = raw.rsplit("#", 1)[-1] or str(response.status_code)
     message = str(body.get("message") or body.get("Message") or "")
     return AwsError(code, message, response.status_code)
+
+
+def _with_retries(service: str, operation: str, send: Callable[[], T]) -> T:
+    """`send()` retried as botocore's standard mode retries, within the call's deadline."""
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            return send()
+        except AwsError as error:
+            wait = random.random() * min(MAX_BACKOFF, BACKOFF_BASE * 2 ** (attempt - 1))  # noqa: S311 - jitter
+            left = deadline.remaining()
+            too_late = left is not None and wait + MIN_ATTEMPT_SECONDS > left  # the call could not finish
+            if not error.retryable or attempt == MAX_ATTEMPTS or too_late:
+                raise
+            logger.warning(
+                "AWS call retried",
+                extra={"service": service, "operation": operation, "error": error.code, "attempt": attempt},
+            )
+            time.sleep(wait)
+    raise AssertionError("unreachable")  # pragma: no cover - the last attempt returns or raises
 
 
 class Client:
@@ -174,23 +204,7 @@ class Client:
         """Call `operation` with `params` (bytes anywhere are blobs); AWS's answer, or AwsError after retries."""
         body = json.dumps(params, default=_json_default, separators=(",", ":")).encode()
         headers = {"Content-Type": self.content_type, "X-Amz-Target": f"{self.target}.{operation}"}
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            try:
-                answer = self._send(body, headers)
-            except AwsError as error:
-                wait = random.random() * min(MAX_BACKOFF, BACKOFF_BASE * 2 ** (attempt - 1))  # noqa: S311 - jitter
-                left = deadline.remaining()
-                too_late = left is not None and wait + MIN_ATTEMPT_SECONDS > left  # the call could not finish
-                if not error.retryable or attempt == MAX_ATTEMPTS or too_late:
-                    raise
-                logger.warning(
-                    "AWS call retried",
-                    extra={"service": self.service, "operation": operation, "error": error.code, "attempt": attempt},
-                )
-                time.sleep(wait)
-            else:
-                return self.decode(answer)
-        raise AssertionError("unreachable")  # pragma: no cover - the last attempt returns or raises
+        return self.decode(_with_retries(self.service, operation, lambda: self._send(body, headers)))
 
     def _send(self, body: bytes, headers: dict[str, str]) -> dict[str, Any]:
         import requests
@@ -280,3 +294,67 @@ def kms(region_name: str | None = None, endpoint: str | None = None) -> Client:
 
 def ssm(region_name: str | None = None, endpoint: str | None = None) -> Client:
     return Client("ssm", "AmazonSSM", "1.1", region_name=region_name, endpoint=endpoint)
+
+
+_S3_ERROR = re.compile(r"<(Code|Message)>([^<]*)</\1>")
+
+
+class S3(Client):
+    """S3's REST protocol for the calls the share codes make: one object put, read or deleted. Signed as the JSON
+    calls are (requests-aws4auth also sets the `x-amz-content-sha256` S3 requires); path-style on a configured
+    endpoint (moto), virtual-hosted on AWS's (`https://<bucket>.s3.<region>.amazonaws.com/<key>`), as botocore
+    addresses them. Errors are S3's XML `<Code>` as AwsError's code (`NoSuchKey`), retried as the JSON calls are."""
+
+    def __init__(self, *, region_name: str | None = None, endpoint: str | None = None) -> None:
+        super().__init__("s3", "", "", region_name=region_name, endpoint=endpoint)
+
+    def object_url(self, bucket: str, key: str) -> str:
+        from urllib.parse import quote
+
+        path = quote(key, safe="/-_.~")
+        configured = self._endpoint or configured_endpoint("s3")
+        if configured:
+            return f"{configured}/{bucket}/{path}"
+        region_name = self.region
+        return f"https://{bucket}.s3.{region_name}.{_suffix(region_name)}/{path}"
+
+    def put_object(self, bucket: str, key: str, body: bytes, content_type: str) -> None:
+        headers = {"Content-Type": content_type}
+        _with_retries("s3", "PutObject", lambda: self._object("PUT", bucket, key, body, headers))
+
+    def get_object(self, bucket: str, key: str) -> tuple[bytes, str]:
+        """The object's bytes and Content-Type; AwsError `NoSuchKey` (status 404) when there is none."""
+        response = _with_retries("s3", "GetObject", lambda: self._object("GET", bucket, key, b"", {}))
+        return response.content, response.headers.get("Content-Type", "application/octet-stream")
+
+    def delete_object(self, bucket: str, key: str) -> None:
+        """Deleting an object that is not there succeeds, as in S3."""
+        _with_retries("s3", "DeleteObject", lambda: self._object("DELETE", bucket, key, b"", {}))
+
+    def _object(self, method: str, bucket: str, key: str, body: bytes, headers: dict[str, str]) -> requests.Response:
+        import requests
+
+        settings = get_settings()
+        region_name = self.region
+        try:
+            response = self.session().request(
+                method,
+                self.object_url(bucket, key),
+                data=body if method == "PUT" else None,
+                headers=headers,
+                auth=self._auth(region_name),
+                timeout=(settings.connect_timeout, settings.read_timeout),
+            )
+        except requests.Timeout as exc:
+            raise AwsError("Timeout", type(exc).__name__, 0) from exc
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+            raise AwsError("ConnectionError", type(exc).__name__, 0) from exc
+        if response.status_code >= 300:
+            found = dict(_S3_ERROR.findall(response.text)) if response.content else {}
+            code = found.get("Code") or ("NoSuchKey" if response.status_code == 404 else str(response.status_code))
+            raise AwsError(code, found.get("Message", ""), response.status_code)
+        return response
+
+
+def s3(region_name: str | None = None, endpoint: str | None = None) -> S3:
+    return S3(region_name=region_name, endpoint=endpoint)

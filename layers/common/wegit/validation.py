@@ -61,3 +61,7 @@ HistoryDateOptional = Annotated[
     Query(pattern=DAY_PATTERN, max_length=10, description="a date YYYY-MM-DD (UTC); the newest day by default"),
 ]
 HistoryPage = Annotated[int, Query(ge=1, le=MAX_HISTORY_PAGE, description=f"page, 1..{MAX_HISTORY_PAGE}")]
+ShareId = Annotated[str, Path(pattern=r"^[a-z2-7]{16}$", description="a share id from POST /share")]
+GitHubUrl = Annotated[
+    str, Query(min_length=1, max_length=2048, description="a github.com URL: a repository, a user, a trending page")
+]

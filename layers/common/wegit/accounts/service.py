@@ -94,9 +94,12 @@ def unbind_github_token(caller: Caller) -> None:
 
 def delete_account(caller: Caller) -> None:
     """Everything the service holds about the caller, in every table: subscriptions, grants, deliveries and
-    cursors first, then the account, its sessions and its token (so a failure halfway can be retried)."""
+    cursors, the shares it made (and their codes, unless another account made them too) first, then the account,
+    its sessions and its token (so a failure halfway can be retried)."""
     from wegit.notifications import store as notifications
+    from wegit.share import service as shares
 
     deleted = notifications.delete_account(caller.account_id)
+    deleted += shares.delete_account(caller.account_id)
     deleted += store.delete_account(caller.account_id)
     logger.info("account deleted", extra={"items": deleted})

@@ -163,3 +163,46 @@ def send_subscribe_message(access_token: str, message: dict[str, Any], *, reques
         json=message,
     )
     return errcode(_body(response))
+
+
+# -- mini-program codes: wxacode.getUnlimited (the share codes) ------------------------------------------------
+
+CODE_FREQUENCY_LIMIT = 45009  # the app's codes per minute (5000) are spent
+CODE_PAGE_INVALID = 41030  # the page is not a page of that version of the mini-program
+# What a mini-program code comes back as: the image itself (WeChat sends PNG, whatever its Content-Type says).
+IMAGE_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+
+
+@dataclass(frozen=True)
+class Image:
+    content: bytes
+    content_type: str
+
+
+class CodeRefused(WeChatError):
+    """WeChat refused to make a mini-program code: `errcode` says why (45009, 41030, ...)."""
+
+
+@require_requests_session
+def unlimited_code(
+    access_token: str, scene: str, page: str, env_version: str, *, requests_session: requests.Session
+) -> Image:
+    """`wxa/getwxacodeunlimit`: a mini-program code opening `page` with `scene` (at most 32 visible characters).
+    WeChat answers the image on success and `{"errcode"}` JSON on failure, both with HTTP 200. `check_path` is on
+    for the released version only: a trial or developer version's pages are not published."""
+    body = {"scene": scene, "page": page, "env_version": env_version, "check_path": env_version == "release"}
+    try:
+        response = requests_session.post(
+            get_settings().wechat_api_url + "/wxa/getwxacodeunlimit", params={"access_token": access_token}, json=body
+        )
+    except WeGitError as exc:  # down, unreachable, too slow or answering an HTTP error: try later
+        raise UpstreamBusy("WeChat is unavailable: try again shortly", retry_after=5) from exc
+    content = response.content
+    for magic, content_type in IMAGE_TYPES.items():
+        if content.startswith(magic):
+            return Image(content, content_type)
+    code_ = errcode(_body(response))
+    if not code_:
+        raise UpstreamBadResponse("WeChat answered a mini-program code that is not an image")
+    logger.warning("WeChat refused a mini-program code", extra={"errcode": code_})
+    raise CodeRefused(code_)
