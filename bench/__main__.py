@@ -18,7 +18,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import notifications  # imported before main() changes os.environ (it keeps the caller's)
+from bench import history, notifications  # imported before main() changes os.environ (they keep the caller's)
+from bench import share as share_codes
 from bench.cold import COSTS, ColdRunner, costs_sample, median
 from bench.warm import CONTEXT, UpstreamClock, api_event, busy, load_handler
 from local import lambda_python
@@ -368,6 +369,12 @@ def main() -> int:  # noqa: PLR0912, PLR0915 - one straight run, section by sect
     if notifications.enabled():  # the notifications pipeline (BENCH_NOTIFICATIONS=0 skips it)
         report["notifications"] = notifications.run()
         targets.update(notifications.targets(report["notifications"]))
+    if history.enabled():  # the trending history's reads (BENCH_HISTORY=0 skips it)
+        print("trending history: two dated refreshes, then each route warm")
+        report["history"] = history.run()
+        targets.update(history.targets(report["history"]))
+    report["share"] = share_codes.run()  # a share code served again: no WeChat call
+    targets.update(share_codes.targets(report["share"]))
     report["targets"] = targets
     report["seconds"] = round(time.perf_counter() - started, 1)
 
@@ -380,6 +387,9 @@ def main() -> int:  # noqa: PLR0912, PLR0915 - one straight run, section by sect
     if "notifications" in report:
         with (OUT / "results.md").open("a") as results_md:
             results_md.write(notifications.markdown(report["notifications"]))
+    with (OUT / "results.md").open("a") as results_md:
+        results_md.write(history.markdown(report["history"]) if "history" in report else "")
+        results_md.write(share_codes.markdown(report["share"]))
     into_docs((OUT / "results.md").read_text())
     print_table(report)
     return 0

@@ -1,6 +1,6 @@
-"""The trending history's reads, warm, in this process: `python -m bench.history` (not part of `make bench`'s
-tables). Two refreshes on two recorded days into DynamoDB Local, then each history route called again and again
-through its handler; it prints p50/p99 per route and the DynamoDB time within them."""
+"""The trending history's reads, warm, in this process: part of `make bench` (BENCH_HISTORY=0 skips it), or alone
+with `python -m bench.history`. Two refreshes on two recorded days into DynamoDB Local, then each history route
+called again and again through its handler; p50/p99 per route and the DynamoDB time within them."""
 
 from __future__ import annotations
 
@@ -52,7 +52,37 @@ def measure(handler: Any, event: dict[str, Any], spent: list[float]) -> dict[str
     }
 
 
+HISTORY_P50_MS = 10.0  # a history read: one DynamoDB query and a page of rows
+
+
+def enabled() -> bool:
+    return os.environ.get("BENCH_HISTORY") != "0"
+
+
+def targets(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        f"history p50 {route}": {"met": row["p50_ms"] <= HISTORY_P50_MS, "value": row["p50_ms"],
+                                 "target": f"<= {HISTORY_P50_MS:g} ms (DynamoDB Local)"}
+        for route, row in report.items()
+    }  # fmt: skip
+
+
+def markdown(report: dict[str, Any]) -> str:
+    lines = ["", "| trending history, warm | p50 ms | p99 ms | DynamoDB p50 ms | our overhead p50 ms |",
+             "|---|---:|---:|---:|---:|"]  # fmt: skip
+    for route, row in report.items():
+        lines.append(f"| {route} | {row['p50_ms']} | {row['p99_ms']} | {row['dynamodb_p50_ms']} | "
+                     f"{row['overhead_p50_ms']} |")  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
 def main() -> int:
+    run()
+    return 0
+
+
+def run() -> dict[str, Any]:
+    """Two dated refreshes, then each history route measured; its figures by route."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     sys.path[:0] = [str(LAYER_DIR), str(ROOT)]
     template = load()
@@ -90,7 +120,7 @@ def main() -> int:
                 print(f"{route:32} {json.dumps(report[route])}")
         finally:
             aws.Client._send = send  # type: ignore[method-assign]
-    return 0
+    return report
 
 
 if __name__ == "__main__":
