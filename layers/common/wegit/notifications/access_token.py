@@ -4,16 +4,19 @@ conditional update of `lockedUntil`, never a sleep loop). A worker that finds th
 token while it is still valid; only when it has expired too does it ask `stable_token` itself without the lock
 (the stable endpoint answers the same token to every caller, so that costs a call, never a second token).
 
-The token is kept in this execution environment's memory too, so a warm worker reads DynamoDB once per token."""
+The token is kept in this execution environment's memory too, so a warm worker reads DynamoDB once per token.
+Low-level calls through wegit.aws, like the notifications store: a share code's first WeChat call (a request
+function) loads no AWS SDK for it."""
 
 from __future__ import annotations
 
 import time
+from typing import Any
 
-from pynamodb.exceptions import UpdateError
-
-from wegit.notifications.models import NotificationItem
+from wegit import dynamodb
+from wegit.aws import AwsError
 from wegit.observability import logger
+from wegit.settings import get_settings
 from wegit.wechat import client
 
 PARTITION = "WECHAT#ACCESS_TOKEN"
@@ -37,8 +40,7 @@ def access_token(*, stale: str | None = None) -> str:
     cached = _memory.get("token")
     if cached and cached[0] != stale and cached[1] - REFRESH_BEFORE > now:
         return cached[0]
-    item = _read()
-    token, expires_at = (item.accessToken, float(item.tokenExpiresAt or 0)) if item else (None, 0.0)
+    token, expires_at = _read()
     if token and token != stale and expires_at - REFRESH_BEFORE > now:
         _memory["token"] = (token, expires_at)
         return token
@@ -54,47 +56,64 @@ def access_token(*, stale: str | None = None) -> str:
     return answer.value
 
 
-def _read() -> NotificationItem | None:
-    try:
-        return NotificationItem.get(PARTITION, SORT_KEY, consistent_read=True)
-    except NotificationItem.DoesNotExist:
-        return None
+def _update(expression: str, values: dict[str, Any] | None = None, condition: str | None = None) -> None:
+    """One UpdateItem of the token's item (attributes named `#name` in the expressions are `name`)."""
+    words = (expression + " " + (condition or "")).replace(",", " ").replace("(", " ").replace(")", " ").split()
+    params: dict[str, Any] = {
+        "TableName": get_settings().notifications_table,
+        "Key": {"accountId": {"S": PARTITION}, "sk": {"S": SORT_KEY}},
+        "UpdateExpression": expression,
+        "ExpressionAttributeNames": {word: word[1:] for word in words if word.startswith("#")},
+    }
+    if values:
+        params["ExpressionAttributeValues"] = values
+    if condition:
+        params["ConditionExpression"] = condition
+    dynamodb.client().update_item(**params)
+
+
+def _read() -> tuple[str | None, float]:
+    """The cached token and when it expires (None, 0 when there is none)."""
+    answer = dynamodb.client().get_item(
+        TableName=get_settings().notifications_table,
+        Key={"accountId": {"S": PARTITION}, "sk": {"S": SORT_KEY}},
+        ConsistentRead=True,
+    )
+    item = answer.get("Item") or {}
+    return item.get("accessToken", {}).get("S"), float(item.get("tokenExpiresAt", {}).get("N", 0))
 
 
 def _lock(now: float) -> bool:
     try:
-        NotificationItem(PARTITION, SORT_KEY).update(
-            actions=[NotificationItem.lockedUntil.set(int(now) + LOCK_FOR)],
-            condition=NotificationItem.lockedUntil.does_not_exist() | (NotificationItem.lockedUntil < int(now)),
+        _update(
+            "SET #lockedUntil = :until",
+            {":until": {"N": str(int(now) + LOCK_FOR)}, ":now": {"N": str(int(now))}},
+            "attribute_not_exists(#lockedUntil) OR #lockedUntil < :now",
         )
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+    except AwsError as exc:
+        if exc.code == "ConditionalCheckFailedException":
             return False
         raise
     return True
 
 
 def _unlock() -> None:
-    NotificationItem(PARTITION, SORT_KEY).update(actions=[NotificationItem.lockedUntil.remove()])
+    _update("REMOVE #lockedUntil")
 
 
 def _refresh(stale: str | None, now: float) -> str:
     """Under the lock: read again (the previous holder may have just refreshed), else ask WeChat."""
-    item = _read()
-    if (
-        item
-        and item.accessToken
-        and item.accessToken != stale
-        and float(item.tokenExpiresAt or 0) - REFRESH_BEFORE > now
-    ):
-        _memory["token"] = (item.accessToken, float(item.tokenExpiresAt or 0))
-        return item.accessToken
+    token, expires_at = _read()
+    if token and token != stale and expires_at - REFRESH_BEFORE > now:
+        _memory["token"] = (token, expires_at)
+        return token
     answer = client.stable_token()
     if answer.value == stale:  # WeChat still hands out the token it refuses: make it issue a new one
         answer = client.stable_token(force_refresh=True)
     expires_at = now + answer.expires_in
-    NotificationItem(PARTITION, SORT_KEY).update(
-        actions=[NotificationItem.accessToken.set(answer.value), NotificationItem.tokenExpiresAt.set(int(expires_at))]
+    _update(
+        "SET #accessToken = :token, #tokenExpiresAt = :expires",
+        {":token": {"S": answer.value}, ":expires": {"N": str(int(expires_at))}},
     )
     _memory["token"] = (answer.value, expires_at)
     logger.info("WeChat access token refreshed", extra={"expires_in": answer.expires_in})
