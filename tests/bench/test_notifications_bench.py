@@ -69,6 +69,19 @@ def due_subscriptions(count: int, due_at: int) -> None:
         list(pool.map(write, chunks))
 
 
+def purge(sqs, url):
+    """Empty the queue; SQS allows one purge a minute per queue (a faster dispatch run meets that): wait for it."""
+    deadline = time.monotonic() + 65
+    while True:
+        try:
+            sqs.purge_queue(QueueUrl=url)
+            return
+        except sqs.exceptions.PurgeQueueInProgress:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(2)
+
+
 @pytest.mark.parametrize("count", SIZES)
 def test_dispatch(benchmark, request, count):
     pipeline_world = request.getfixturevalue("world")
@@ -82,7 +95,7 @@ def test_dispatch(benchmark, request, count):
 
     benchmark.pedantic(run, rounds=1, iterations=1)
     results["cpu_seconds"] = round(cpu_seconds() - cpu, 1)
-    client_for(pipeline_world.moto.endpoint, "sqs").purge_queue(QueueUrl=queue_url(QUEUE))
+    purge(client_for(pipeline_world.moto.endpoint, "sqs"), queue_url(QUEUE))
     benchmark.extra_info.update(results, subscriptions=count, seconds=round(benchmark.stats.stats.max, 1))
     print(f"\ndispatch of {count} due subscriptions: {benchmark.stats.stats.max:.1f} s, {results}")
     assert results["enqueued"] == count
