@@ -8,7 +8,9 @@ which the pipeline's WeChat access token and the tests still use: a change of ei
 from __future__ import annotations
 
 import hashlib
+import random
 import time
+import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -27,6 +29,8 @@ DUE_INDEX = "due"
 REPO_INDEX = "byRepo"
 DELIVERY_KEPT_FOR = 30 * 86400  # a redelivered message older than this could send twice; SQS keeps 4 days at most
 CONDITION_FAILED = "ConditionalCheckFailedException"
+TRANSACTION_CANCELED = "TransactionCanceledException"
+CONFLICT_ROUNDS = 6  # a transaction cancelled by another on the same item (a repository's count) is tried again
 BATCH_WRITE_SIZE = 25  # DynamoDB's limit per BatchWriteItem
 UNPROCESSED_ROUNDS = 5  # a batch's leftovers (throttling) are asked again this many times
 Item = dict[str, Any]
@@ -231,6 +235,46 @@ def _put_new(item: Item) -> None:
     )  # fmt: skip
 
 
+def _transact(items: list[Item]) -> bool:
+    """One TransactWriteItems: all of `items` or none. False when a condition failed; a cancellation by a
+    concurrent transaction on the same item (two subscribers of a repository at once) is tried again. Each round
+    has its own ClientRequestToken, so the client's own retry after a lost answer is idempotent."""
+    for round_ in range(CONFLICT_ROUNDS):
+        try:
+            dynamodb.client().transact_write_items(TransactItems=items, ClientRequestToken=uuid.uuid4().hex)
+        except AwsError as exc:
+            if exc.code != TRANSACTION_CANCELED:
+                raise
+            if "ConditionalCheckFailed" in exc.message:
+                return False
+            if "TransactionConflict" not in exc.message:
+                raise
+            time.sleep(random.random() * 0.05 * 2**round_)  # noqa: S311 - jitter
+            continue
+        return True
+    raise AwsError(TRANSACTION_CANCELED, "TransactionConflict: tried again and again", 400)
+
+
+def _watcher_change(repo: str, change: int, now: int) -> Item:
+    """The Update (of a transaction) that counts a watcher in or out of a repository; a repository is due at once
+    when first watched."""
+    key = REPO + repo.lower()
+    expression = (
+        "ADD #remaining :change"  # the watcher count
+        " SET #repo = if_not_exists(#repo, :repo), #shard = if_not_exists(#shard, :shard),"
+        " #dueAt = if_not_exists(#dueAt, :now)"
+    )
+    return {
+        "TableName": _table(),
+        "Key": _key(key, WATCH),
+        "UpdateExpression": expression,
+        "ExpressionAttributeNames": _names(expression),
+        "ExpressionAttributeValues": {
+            ":change": _n(change), ":repo": {"S": repo}, ":shard": {"S": shard_for(key)}, ":now": _n(now),
+        },
+    }  # fmt: skip
+
+
 def _delete(partition: str, sort_key: str) -> None:
     dynamodb.client().delete_item(TableName=_table(), Key=_key(partition, sort_key))
 
@@ -284,18 +328,18 @@ def add_subscription(
             item["watchRepo"] = {"S": repo}  # found by the release fan-out; the repository itself is what is due
     else:
         item["shard"], item["dueAt"] = {"S": shard_for(account_id + sub_id)}, _n(now)  # due at once
-    try:
-        _put_new(item)
-    except AwsError as exc:
-        if exc.code != CONDITION_FAILED:
-            raise
-        existing = get_subscription(account_id, sub_id)
-        if existing is not None:
-            return existing, False
-        raise  # it was there, and deleted since: the caller may try again
-    if repo and kind == "releases":
-        watch(repo, +1, now)
-    return _subscription(item), True
+    if kind == "releases" and repo:
+        # the subscription and its count on the repository in one transaction: never one without the other
+        put = {"TableName": _table(), "Item": item, "ConditionExpression": "attribute_not_exists(#sk)",
+               "ExpressionAttributeNames": {"#sk": "sk"}}  # fmt: skip
+        if _transact([{"Put": put}, {"Update": _watcher_change(repo, +1, now)}]):
+            return _subscription(item), True
+    elif _conditional(_put_new, item):
+        return _subscription(item), True
+    existing = get_subscription(account_id, sub_id)
+    if existing is not None:
+        return existing, False
+    raise AwsError(CONDITION_FAILED, "the subscription was there, and deleted since: try again", 400)
 
 
 def get_subscription(account_id: str, sub_id: str) -> Subscription | None:
@@ -309,26 +353,28 @@ def list_subscriptions(account_id: str) -> list[Subscription]:
 
 
 def delete_subscription(account_id: str, sub_id: str) -> Subscription | None:
-    """Delete it; the subscription it was, or None when there was none."""
+    """Delete it; the subscription it was, or None when there was none (or another call deleted it first)."""
     existing = get_subscription(account_id, sub_id)
-    if existing is None:
+    if existing is None or not _forget(existing.account_id, existing.id, existing.kind, existing.repo):
         return None
-    _delete(account_id, SUBSCRIPTION + sub_id)
-    if existing.kind == "releases" and existing.repo:
-        watch(existing.repo, -1, int(existing.created_at))
     return existing
 
 
+def _forget(account_id: str, sub_id: str, kind: str | None, repo: str | None) -> bool:
+    """Delete a subscription if it is still there, and count its watcher out of the repository in the same
+    transaction: only what was really deleted is counted out (a second DELETE, a DELETE racing DELETE /me, a
+    retried DELETE /me). False when it was gone already."""
+    condition = {"ConditionExpression": "attribute_exists(#sk)", "ExpressionAttributeNames": {"#sk": "sk"}}
+    delete = {"TableName": _table(), "Key": _key(account_id, SUBSCRIPTION + sub_id), **condition}
+    if kind == "releases" and repo:
+        return _transact([{"Delete": delete}, {"Update": _watcher_change(repo, -1, 0)}])
+    return _conditional(dynamodb.client().delete_item, **delete)
+
+
 def watch(repo: str, change: int, now: int) -> None:
-    """Count a watcher in or out of a repository; a watched repository is due at once when first watched."""
-    key = REPO + repo.lower()
-    _update(
-        key,
-        WATCH,
-        "ADD #remaining :change"  # the watcher count
-        " SET #repo = :repo, #shard = if_not_exists(#shard, :shard), #dueAt = if_not_exists(#dueAt, :now)",
-        {":change": _n(change), ":repo": {"S": repo}, ":shard": {"S": shard_for(key)}, ":now": _n(now)},
-    )
+    """Count watchers in or out of a repository outside a subscription's transaction (seeding, repairs)."""
+    update = _watcher_change(repo, change, now)
+    dynamodb.client().update_item(**update)
 
 
 def subscribers(repo: str) -> Iterator[Subscription]:
@@ -402,23 +448,26 @@ def record_delivery(account_id: str, sub_id: str, item_key: str, now: int) -> bo
 
 
 def delete_account(account_id: str) -> int:
-    """Every item of the account (subscriptions, grants, deliveries, cursors); watchers counted out."""
-    keys: list[Item] = []
-    items = _query({
+    """Every item of the account (subscriptions, grants, deliveries, cursors); watchers counted out. The
+    subscriptions go first, each with its count (so a retry, or a DELETE of one racing this, counts nothing out
+    twice), then whatever else the partition holds."""
+    deleted = 0
+    query = _in_partition(account_id, SUBSCRIPTION, ConsistentRead=True, ProjectionExpression="#sk, #kind, #repo")
+    query["ExpressionAttributeNames"].update({"#kind": "kind", "#repo": "repo"})
+    subscriptions = list(_query(query))
+    for item in subscriptions:
+        sub_id = item["sk"]["S"].removeprefix(SUBSCRIPTION)
+        deleted += _forget(account_id, sub_id, _string(item, "kind"), _string(item, "repo"))
+    keys = [_key(account_id, item["sk"]["S"]) for item in _query({
         "KeyConditionExpression": "#accountId = :id",
-        "ProjectionExpression": "#accountId, #sk, #kind, #repo, #createdAt",
-        "ExpressionAttributeNames": {"#accountId": "accountId", "#sk": "sk", "#kind": "kind", "#repo": "repo",
-                                     "#createdAt": "createdAt"},
+        "ProjectionExpression": "#accountId, #sk",
+        "ExpressionAttributeNames": {"#accountId": "accountId", "#sk": "sk"},
         "ExpressionAttributeValues": {":id": {"S": account_id}},
-    })  # fmt: skip
-    for item in items:
-        sort_key, repo = item["sk"]["S"], _string(item, "repo")
-        if sort_key.startswith(SUBSCRIPTION) and _string(item, "kind") == "releases" and repo:
-            watch(repo, -1, _number(item, "createdAt") or 0)
-        keys.append(_key(account_id, sort_key))
+        "ConsistentRead": True,
+    })]  # fmt: skip
     for start in range(0, len(keys), BATCH_WRITE_SIZE):
         _batch_delete(keys[start : start + BATCH_WRITE_SIZE])
-    return len(keys)
+    return deleted + len(keys)
 
 
 def _batch_delete(keys: list[Item]) -> None:
