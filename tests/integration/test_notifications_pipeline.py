@@ -709,3 +709,104 @@ def test_the_access_token_is_fetched_before_the_claim(world):
         world.pipeline.handle(body)
     assert world.polls(token) == []
     assert world.store.item_at(account_id, "SUB#" + sub_id).due_at == body["dueAt"]
+
+
+# -- DELETE /me while the worker runs; subscriptions left without an account ------------------------------------
+
+
+def partition(account_id: str) -> list[str]:
+    """The sort keys the notifications table still holds for an account."""
+    from wegit.notifications.models import NotificationItem
+
+    return [item.sk for item in NotificationItem.query(account_id, consistent_read=True)]
+
+
+def delete_me(world: World, account_id: str) -> Any:
+    """What `DELETE /me` does for this account (the accounts service, every table), to run in the worker's way."""
+    from wegit.accounts import service
+
+    who = caller(world, account_id)
+    return lambda: service.delete_account(who)
+
+
+def test_delete_me_while_the_worker_polls_github_sends_and_leaves_nothing(world, monkeypatch):
+    account_id, openid, token = world.account()
+    world.subscribe(account_id)
+    world.store.add_grants(account_id, NOTIFICATION_TEMPLATE, 2)
+    world.notify(token, ("octo/hello-world", "An issue", iso(-5)))
+    erase, real = delete_me(world, account_id), world.pipeline.sources.notifications
+
+    def answered_then_deleted(*args: Any, **kwargs: Any) -> Any:
+        answer = real(*args, **kwargs)
+        erase()  # the user deletes the account while the worker holds GitHub's answer
+        return answer
+
+    monkeypatch.setattr(world.pipeline.sources, "notifications", answered_then_deleted)
+    world.dispatch()
+    world.process()
+    assert world.handled["gone"] == 1  # the delivery claim found the subscription gone
+    assert world.sent_to(openid) == []
+    assert partition(account_id) == []
+
+
+@pytest.mark.parametrize("errcode", [47003, 43101])
+def test_delete_me_during_the_send_does_not_bring_grants_back(world, monkeypatch, errcode):
+    """WeChat refuses the message (47003: the grant is given back; 43101: the grants are set to 0) after the
+    account was deleted: neither write makes the grant item again."""
+    account_id, openid, token = world.account()
+    world.subscribe(account_id)
+    world.store.add_grants(account_id, NOTIFICATION_TEMPLATE, 2)
+    world.notify(token, ("octo/hello-world", "An issue", iso(-5)))
+    world.pipeline.access_token.access_token()
+    if errcode == 43101:
+        world.wechat.grants[(openid, NOTIFICATION_TEMPLATE)] = 0
+    else:
+        world.wechat.server.expect_request("/cgi-bin/message/subscribe/send").respond_with_json(
+            {"errcode": errcode, "errmsg": "refused"}
+        )
+    erase, real = delete_me(world, account_id), world.pipeline._send
+
+    def deleted_then_sent(message: dict[str, Any]) -> int:
+        erase()
+        return int(real(message))
+
+    monkeypatch.setattr(world.pipeline, "_send", deleted_then_sent)
+    world.dispatch()
+    world.process()
+    assert [outcome for outcome in world.handled if outcome.startswith("failed")] == []
+    assert partition(account_id) == []
+
+
+def test_a_subscription_whose_account_is_gone_is_removed_not_polled_forever(world):
+    """A POST /subscriptions that raced DELETE /me leaves a subscription without an account: the worker deletes
+    it (out of the due index) instead of claiming it again every window."""
+    account_id, _openid, token = world.account()
+    sub_id = world.subscribe(account_id)
+    world.accounts.delete_account(account_id)  # the profile and sessions gone, the subscription left
+    world.dispatch()
+    world.process()
+    assert world.handled["gone"] == 1
+    assert world.store.item_at(account_id, "SUB#" + sub_id) is None
+    assert world.polls(token) == []
+    world.dispatch()
+    world.process()
+    assert world.handled["gone"] == 1  # not enqueued again
+
+
+def test_a_release_subscriber_whose_account_is_gone_is_removed_and_counted_out(world):
+    repo = f"octo/orphan-{RUN}"
+    (gone, _, _), (kept, kept_openid, _) = world.account(bind=False), world.account(bind=False)
+    gone_sub, _kept_sub = world.subscribe(gone, "releases", repo), world.subscribe(kept, "releases", repo)
+    world.store.add_grants(kept, RELEASE_TEMPLATE, 1)
+    world.accounts.delete_account(gone)
+    world.github.releases[repo] = {"id": 7, "tag_name": "v0.9", "name": "v0.9", "published_at": iso(-86400)}
+    world.dispatch()
+    world.process()
+    world.github.releases[repo] = {"id": 8, "tag_name": "v1.0", "name": "v1.0", "published_at": iso(-60)}
+    world.due_now("REPO#" + repo.lower(), "WATCH")
+    world.dispatch()
+    world.process()
+    assert world.handled["gone"] == 1
+    assert world.store.get_subscription(gone, gone_sub) is None
+    assert world.store.item_at("REPO#" + repo.lower(), "WATCH").remaining == 1
+    assert len(world.sent_to(kept_openid)) == 1

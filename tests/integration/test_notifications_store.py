@@ -241,10 +241,10 @@ def test_deleting_an_account_pages_through_its_items_and_counts_its_watchers_out
     other = new_id()
     store.add_subscription(other, "releases", repo, False, NOW)
     store.add_subscription(account_id, "releases", repo, False, NOW)
-    store.add_subscription(account_id, "notifications", None, False, NOW)
+    notifications, _ = store.add_subscription(account_id, "notifications", None, False, NOW)
     store.add_grants(account_id, "tmpl", 1)
     for number in range(60):  # more than two BatchWriteItem calls
-        store.record_delivery(account_id, "s", f"{number}", NOW)
+        store.record_delivery(account_id, notifications.id, f"{number}", NOW)
     assert store.item_at("REPO#" + repo, "WATCH").remaining == 2
     assert store.delete_account(account_id) == 63
     assert store.item_at("REPO#" + repo, "WATCH").remaining == 1
@@ -374,3 +374,20 @@ def test_a_subscription_and_its_count_are_written_together(store, monkeypatch):
     assert store.get_subscription(sub.account_id, sub.id) is None  # neither written
     assert store.item_at("REPO#" + repo, "WATCH").remaining == watched.remaining == 1
     assert_still_watched_by(store, repo, other)
+
+
+def test_the_worker_writes_nothing_for_a_deleted_account(store):
+    """After DELETE /me, a delivery claim, a grant given back or cleared, a cursor: none makes an item again."""
+    account_id = new_id()
+    sub, _ = store.add_subscription(account_id, "notifications", None, False, NOW)
+    store.add_grants(account_id, "tmpl", 1)
+    assert store.take_grant(account_id, "tmpl")
+    store.delete_account(account_id)
+    with pytest.raises(store.SubscriptionGone):
+        store.record_delivery(account_id, sub.id, "k", NOW)
+    assert store.give_back_grant(account_id, "tmpl") is False
+    store.clear_grants(account_id, "tmpl")
+    assert store.save_cursor(account_id, sub.id, due_at=NOW, etag="e", last_modified=None, poll_interval=None) is False
+    assert store.item_at(account_id, "DELIVERY#" + sub.id + "#k") is None
+    assert store.grants(account_id) == {} and store.list_subscriptions(account_id) == []
+    assert store.give_back_grant(new_id(), "tmpl") is False

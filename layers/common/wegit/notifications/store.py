@@ -36,6 +36,10 @@ UNPROCESSED_ROUNDS = 5  # a batch's leftovers (throttling) are asked again this 
 Item = dict[str, Any]
 
 
+class SubscriptionGone(Exception):
+    """The subscription was deleted (DELETE /subscriptions/{id}, DELETE /me) while the worker held it."""
+
+
 @dataclass(frozen=True)
 class Subscription:
     account_id: str
@@ -237,7 +241,12 @@ def _put_new(item: Item) -> None:
 
 def _transact(items: list[Item]) -> bool:
     """One TransactWriteItems: all of `items` or none. False when a condition failed; a cancellation by a
-    concurrent transaction on the same item (two subscribers of a repository at once) is tried again. Each round
+    concurrent transaction on the same item (two subscribers of a repository at once) is tried again."""
+    return not _failed_conditions(items)
+
+
+def _failed_conditions(items: list[Item]) -> list[bool]:
+    """One TransactWriteItems; [] when it was written, else which of `items` failed its condition. Each round
     has its own ClientRequestToken, so the client's own retry after a lost answer is idempotent."""
     for round_ in range(CONFLICT_ROUNDS):
         try:
@@ -246,13 +255,22 @@ def _transact(items: list[Item]) -> bool:
             if exc.code != TRANSACTION_CANCELED:
                 raise
             if "ConditionalCheckFailed" in exc.message:
-                return False
+                return _cancellation_reasons(exc.message, len(items))
             if "TransactionConflict" not in exc.message:
                 raise
             time.sleep(random.random() * 0.05 * 2**round_)  # noqa: S311 - jitter
             continue
-        return True
+        return []
     raise AwsError(TRANSACTION_CANCELED, "TransactionConflict: tried again and again", 400)
+
+
+def _cancellation_reasons(message: str, count: int) -> list[bool]:
+    """Which items failed their condition, from the reasons DynamoDB lists in its message ("... [None,
+    ConditionalCheckFailed]"); all of them when it does not list one per item."""
+    listed = message[message.rfind("[") + 1 : message.rfind("]")].split(",")
+    if len(listed) != count:
+        return [True] * count
+    return [reason.strip() == "ConditionalCheckFailed" for reason in listed]
 
 
 def _watcher_change(repo: str, change: int, now: int) -> Item:
@@ -409,6 +427,12 @@ def shards() -> list[str]:
 # -- grants: one-time subscribe messages the user accepted ---------------------------------------------------
 
 
+def give_back_grant(account_id: str, template: str) -> bool:
+    """A grant taken for a message WeChat did not send is given back, unless the grants are gone (DELETE /me)."""
+    return _conditional(_update, account_id, GRANT + template, "ADD #remaining :one", {":one": _n(1)},
+                        "attribute_exists(#sk)")  # fmt: skip
+
+
 def add_grants(account_id: str, template: str, count: int) -> int:
     answer = _update(account_id, GRANT + template, "ADD #remaining :count", {":count": _n(count)},
                      ReturnValues="UPDATED_NEW")  # fmt: skip
@@ -427,21 +451,33 @@ def take_grant(account_id: str, template: str) -> bool:
 
 
 def clear_grants(account_id: str, template: str) -> None:
-    """WeChat says the user has none (43101): believe it."""
-    _update(account_id, GRANT + template, "SET #remaining = :zero", {":zero": _n(0)})
+    """WeChat says the user has none (43101): believe it (a grant item DELETE /me removed is not made again)."""
+    _conditional(_update, account_id, GRANT + template, "SET #remaining = :zero", {":zero": _n(0)},
+                 "attribute_exists(#sk)")  # fmt: skip
 
 
 # -- deliveries: the idempotency records --------------------------------------------------------------------
 
 
 def record_delivery(account_id: str, sub_id: str, item_key: str, now: int) -> bool:
-    """Claim a delivery; False when it was claimed before (a redelivered or retried message)."""
+    """Claim a delivery; False when it was claimed before (a redelivered or retried message). The claim is
+    conditional on the subscription still being there, in one transaction: SubscriptionGone when it is not (a
+    DELETE /me while the worker polled leaves no delivery record behind, and nothing is sent)."""
     item = {
         **_key(account_id, f"{DELIVERY}{sub_id}#{item_key}"),
         "sentAt": _n(now),
         "expiresAt": _n(now + DELIVERY_KEPT_FOR),  # the table's TTL attribute, epoch seconds
     }
-    return _conditional(_put_new, item)
+    names = {"#sk": "sk"}
+    failed = _failed_conditions([
+        {"ConditionCheck": {"TableName": _table(), "Key": _key(account_id, SUBSCRIPTION + sub_id),
+                            "ConditionExpression": "attribute_exists(#sk)", "ExpressionAttributeNames": names}},
+        {"Put": {"TableName": _table(), "Item": item, "ConditionExpression": "attribute_not_exists(#sk)",
+                 "ExpressionAttributeNames": names}},
+    ])  # fmt: skip
+    if failed and failed[0]:
+        raise SubscriptionGone(sub_id)
+    return not failed
 
 
 # -- the account's whole partition ---------------------------------------------------------------------------
@@ -493,6 +529,12 @@ def item_at(partition: str, sort_key: str) -> Record | None:
 
 def as_subscription(record: Record) -> Subscription:
     return _subscription(record.attributes)
+
+
+def forget(sub: Subscription) -> bool:
+    """The worker met a subscription whose account is gone: it is deleted (out of the due index and the
+    repository's subscribers, its watcher counted out), not polled forever."""
+    return _forget(sub.account_id, sub.id, sub.kind, sub.repo)
 
 
 def claim(partition: str, sort_key: str, enqueued_due: int, until: int) -> Record | None:
