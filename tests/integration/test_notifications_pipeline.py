@@ -738,13 +738,14 @@ def test_delete_me_while_the_worker_polls_github_sends_and_leaves_nothing(world,
 
     def answered_then_deleted(*args: Any, **kwargs: Any) -> Any:
         answer = real(*args, **kwargs)
-        erase()  # the user deletes the account while the worker holds GitHub's answer
+        if args[0] == token:  # this user's poll (others due may be polled in the same run)
+            erase()  # the user deletes the account while the worker holds GitHub's answer
         return answer
 
     monkeypatch.setattr(world.pipeline.sources, "notifications", answered_then_deleted)
     world.dispatch()
     world.process()
-    assert world.handled["gone"] == 1  # the delivery claim found the subscription gone
+    assert world.handled["gone"] == 1, dict(world.handled)  # the delivery claim found the subscription gone
     assert world.sent_to(openid) == []
     assert partition(account_id) == []
 
@@ -767,7 +768,8 @@ def test_delete_me_during_the_send_does_not_bring_grants_back(world, monkeypatch
     erase, real = delete_me(world, account_id), world.pipeline._send
 
     def deleted_then_sent(message: dict[str, Any]) -> int:
-        erase()
+        if message["touser"] == openid:
+            erase()
         return int(real(message))
 
     monkeypatch.setattr(world.pipeline, "_send", deleted_then_sent)
@@ -810,3 +812,44 @@ def test_a_release_subscriber_whose_account_is_gone_is_removed_and_counted_out(w
     assert world.store.get_subscription(gone, gone_sub) is None
     assert world.store.item_at("REPO#" + repo.lower(), "WATCH").remaining == 1
     assert len(world.sent_to(kept_openid)) == 1
+
+
+# -- a new binding resumes what the old token paused -------------------------------------------------------------
+
+
+def test_binding_a_new_token_resumes_subscriptions_the_old_token_paused(world):
+    """GitHub rejects the bound token (401): the subscription is paused and says so; binding another token
+    (PUT /me/github-token) resumes it, due at once and polled with the new token. One paused by WeChat stays."""
+    from wegit.accounts import service
+
+    account_id, openid, token = world.account()
+    sub_id = world.subscribe(account_id)
+    releases = world.subscribe(account_id, "releases", f"octo/bound-{RUN}")
+    world.store.pause(account_id, releases, "WeChat does not know this user (errcode 40003): log in again and "
+                      "subscribe again", by=world.store.PAUSED_BY_WECHAT)  # fmt: skip
+    world.store.add_grants(account_id, NOTIFICATION_TEMPLATE, 1)
+    world.github.revoke(token)
+    world.dispatch()
+    world.process()
+    (paused, wechat_paused) = sorted(service_list(world, account_id), key=lambda s: s["id"] != sub_id)
+    assert paused["paused"] and "binding a token resumes it" in paused["paused_reason"]
+    new_token = "ghp_" + f"{RUN}n{next(_ids):035d}"[-36:]
+    service.bind_github_token(caller(world, account_id), new_token)
+    (resumed, still) = sorted(service_list(world, account_id), key=lambda s: s["id"] != sub_id)
+    assert (resumed["paused"], resumed["paused_reason"]) == (False, None)
+    assert (still["paused"], still["paused_reason"]) == (True, wechat_paused["paused_reason"])
+    item = world.store.item_at(account_id, "SUB#" + sub_id)
+    assert item.due_at is not None and item.due_at <= time.time()  # due again, at once
+    world.notify(new_token, ("octo/hello-world", "An issue", iso(-5)))
+    world.dispatch()
+    world.process()
+    assert len(world.polls(new_token)) == 1
+    assert len(world.sent_to(openid)) == 1
+
+
+def service_list(world: World, account_id: str) -> list[dict[str, Any]]:
+    """GET /subscriptions as the service answers it."""
+    from wegit.notifications import service
+
+    listed: list[dict[str, Any]] = service.subscriptions(caller(world, account_id))
+    return listed

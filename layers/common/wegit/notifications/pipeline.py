@@ -77,7 +77,7 @@ def start_invocation(remaining_ms: Callable[[], int] | None) -> None:
 
 CANNOT_READ_NOTIFICATIONS = (
     "GitHub refused to list notifications with the bound token: GitHub's notifications API takes classic tokens "
-    "with the notifications or repo scope only (fine-grained tokens cannot read them); bind one and subscribe again"
+    "with the notifications or repo scope only (fine-grained tokens cannot read them); binding one resumes it"
 )
 
 
@@ -263,7 +263,10 @@ def _rejected(account_id: str, sub_id: str, code: int) -> str:
     counts["WeChatMessagesRejected"] += 1
     if code == wechat.INVALID_OPENID:
         store.pause(
-            account_id, sub_id, "WeChat does not know this user (errcode 40003): log in again and subscribe again"
+            account_id,
+            sub_id,
+            "WeChat does not know this user (errcode 40003): log in again and subscribe again",
+            by=store.PAUSED_BY_WECHAT,
         )
         logger.error("WeChat rejected the message for good: subscription paused",
                      extra={"errcode": code, "reason": reason, "subscription": sub_id})  # fmt: skip
@@ -326,13 +329,13 @@ def _orphaned(sub: store.Subscription) -> str:
 def _poll_github(account: accounts.Account, sub: store.Subscription) -> sources.Answer | None:
     """The user's notifications if they changed; None when the subscription had to be paused (no valid token)."""
     if not account.github_token or account.github_bound_at is None or not account.github_token_valid:
-        store.pause(account.account_id, sub.id, "no valid GitHub token is bound: bind one and subscribe again")
+        store.pause(account.account_id, sub.id, "no valid GitHub token is bound: binding one resumes it")
         return None
     token = crypto.decrypt(account.account_id, account.github_token)
     try:
         return sources.notifications(token, sub.include_all, sub.etag, sub.last_modified)
     except BadCredentials:
-        store.pause(account.account_id, sub.id, "GitHub rejected the bound token: bind it again and subscribe again")
+        store.pause(account.account_id, sub.id, "GitHub rejected the bound token: binding a token resumes it")
         accounts.mark_invalid(account.account_id, account.github_bound_at)
         logger.warning("GitHub rejected a bound token: subscription paused, binding marked invalid")
         return None

@@ -602,9 +602,14 @@ def save_cursor(
     return _updated_if_present(account_id, SUBSCRIPTION + sub_id, sets, removes)
 
 
-def pause(account_id: str, sub_id: str, reason: str) -> bool:
-    """Stop polling a subscription (out of the due index) and say why; the user resumes it by subscribing."""
-    sets: dict[str, Item] = {"paused": {"BOOL": True}, "pausedReason": {"S": reason}}
+PAUSED_BY_GITHUB = "github"  # the bound token cannot do it: a new binding resumes the subscription
+PAUSED_BY_WECHAT = "wechat"  # WeChat refused the user: a new binding changes nothing
+
+
+def pause(account_id: str, sub_id: str, reason: str, by: str = PAUSED_BY_GITHUB) -> bool:
+    """Stop polling a subscription (out of the due index) and say why; the user resumes it by subscribing, or,
+    when the bound token was the cause (`by` github), by binding a token."""
+    sets: dict[str, Item] = {"paused": {"BOOL": True}, "pausedReason": {"S": reason}, "pausedBy": {"S": by}}
     return _updated_if_present(account_id, SUBSCRIPTION + sub_id, sets, ("shard", "dueAt"))
 
 
@@ -613,9 +618,29 @@ def resume(sub: Subscription, now: int) -> Subscription | None:
     sets: dict[str, Item] = {}
     if sub.kind == "notifications":
         sets = {"shard": {"S": shard_for(sub.account_id + sub.id)}, "dueAt": _n(now)}
-    if not _updated_if_present(sub.account_id, SUBSCRIPTION + sub.id, sets, ("paused", "pausedReason")):
+    if not _updated_if_present(sub.account_id, SUBSCRIPTION + sub.id, sets, ("paused", "pausedReason", "pausedBy")):
         return None
     return replace(sub, paused=False, paused_reason=None)
+
+
+def resume_after_binding(account_id: str, now: int) -> int:
+    """A new GitHub token was bound: every subscription paused because of the bound token is polled again (one
+    paused by WeChat stays paused). How many were resumed."""
+    query = _in_partition(account_id, SUBSCRIPTION, ConsistentRead=True)
+    resumed = 0
+    for item in _query(query):
+        if _bool(item, "paused") and _paused_by(item) == PAUSED_BY_GITHUB:
+            resumed += resume(_subscription(item), now) is not None
+    return resumed
+
+
+def _paused_by(item: Item) -> str:
+    """Who paused it; for a subscription paused before `pausedBy` was written, told by its reason (WeChat's
+    refusal is the only pause whose reason starts with "WeChat")."""
+    by = _string(item, "pausedBy")
+    if by:
+        return by
+    return PAUSED_BY_WECHAT if (_string(item, "pausedReason") or "").startswith("WeChat") else PAUSED_BY_GITHUB
 
 
 def release_delivery(account_id: str, sub_id: str, item_key: str) -> None:
