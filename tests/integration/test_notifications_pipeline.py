@@ -853,3 +853,45 @@ def service_list(world: World, account_id: str) -> list[dict[str, Any]]:
 
     listed: list[dict[str, Any]] = service.subscriptions(caller(world, account_id))
     return listed
+
+
+# -- a repository's name in any case ------------------------------------------------------------------------------
+
+
+def test_a_release_reaches_subscribers_whatever_case_they_wrote_the_repository_in(world):
+    """GitHub's names ignore case: Octo/Case-x and octo/case-x are one repository, polled once, and each subscriber
+    sees it as they wrote it, in GET /subscriptions and in the message."""
+    written = [f"Octo/Case-{RUN}", f"octo/case-{RUN}", f"OCTO/CASE-{RUN}"]
+    users = [world.account(bind=False) for _ in written]
+    for (account_id, _, _), repo in zip(users, written, strict=True):
+        world.subscribe(account_id, "releases", repo)
+        world.store.add_grants(account_id, RELEASE_TEMPLATE, 1)
+    watch = world.store.item_at("REPO#" + written[0].lower(), "WATCH")
+    assert watch.remaining == 3
+    world.github.releases[written[0]] = {"id": 7, "tag_name": "v1", "name": "v1", "published_at": iso(-86400)}
+    world.pipeline.handle(world.message("REPO#" + written[0].lower(), "WATCH"))  # the baseline
+    world.github.releases[written[0]] = {"id": 8, "tag_name": "v2", "name": "v2", "published_at": iso(-60)}
+    assert world.pipeline.handle(world.message("REPO#" + written[0].lower(), "WATCH")) == "fanned out to 3"
+    world.process()
+    for (account_id, openid, _), repo in zip(users, written, strict=True):
+        (sent,) = world.sent_to(openid)
+        assert sent["data"]["thing1"]["value"] == cut20(repo)
+        (listed,) = service_list(world, account_id)
+        assert listed["repo"] == repo
+
+
+def test_subscriptions_stored_with_a_mixed_case_key_are_still_found(world):
+    """Before keys were lower case, `watchRepo` was the repository as its subscriber wrote it: the fan-out still
+    finds those written as the watched repository names it, and `lower_watch_keys` (the one-off migration) makes
+    every one lower case."""
+    from wegit.notifications.models import NotificationItem
+
+    repo = f"Octo/Legacy-{RUN}"
+    first, other = f"acct-{RUN}-{next(_ids)}", f"acct-{RUN}-{next(_ids)}"
+    NotificationItem(first, "SUB#l1", kind="releases", repo=repo, watchRepo=repo, createdAt=1).save()
+    NotificationItem(other, "SUB#l2", kind="releases", repo=repo.upper(), watchRepo=repo.upper(), createdAt=1).save()
+    assert [s.account_id for s in world.store.subscribers(repo)] == [first]  # the watched repository's form
+    assert world.store.lower_watch_keys() >= 2
+    assert sorted(s.account_id for s in world.store.subscribers(repo)) == sorted([first, other])
+    assert sorted(s.repo for s in world.store.subscribers(repo.lower())) == sorted([repo, repo.upper()])
+    assert world.store.lower_watch_keys() == 0  # nothing left to rewrite

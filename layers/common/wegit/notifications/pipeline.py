@@ -406,8 +406,9 @@ def deliver_release(account_id: str, sort_key: str, release: dict[str, Any]) -> 
     account = accounts.get_account(account_id) or accounts.get_account(account_id, consistent=True)
     if account is None:
         return _orphaned(sub)
+    # the repository as this subscriber wrote it (another may have written Facebook/React for facebook/react)
     message = compose.release_message(
-        account.openid, sub.id, str(release.get("repo") or sub.repo), release, sub.pending
+        account.openid, sub.id, str(sub.repo or release.get("repo")), release, sub.pending
     )
     outcome = deliver(account_id, sub.id, f"release-{release_id}", message)
     if outcome in ("paused", "gone"):

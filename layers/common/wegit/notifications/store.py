@@ -340,10 +340,12 @@ def add_subscription(
         "createdAt": _n(now),
     }
     if repo is not None:
-        item["repo"] = {"S": repo}
+        item["repo"] = {"S": repo}  # as the user wrote it: what GET /subscriptions and the messages show
     if kind == "releases":
         if repo is not None:
-            item["watchRepo"] = {"S": repo}  # found by the release fan-out; the repository itself is what is due
+            # found by the release fan-out, lower case as GitHub's names compare (Facebook/React is facebook/react);
+            # the repository itself is what is due
+            item["watchRepo"] = {"S": repo.lower()}
     else:
         item["shard"], item["dueAt"] = {"S": shard_for(account_id + sub_id)}, _n(now)  # due at once
     if kind == "releases" and repo:
@@ -396,15 +398,42 @@ def watch(repo: str, change: int, now: int) -> None:
 
 
 def subscribers(repo: str) -> Iterator[Subscription]:
-    """Every subscription to a repository's releases, page by page (never all in memory)."""
-    items = _query({
-        "IndexName": REPO_INDEX,
-        "KeyConditionExpression": "#watchRepo = :repo",
-        "ExpressionAttributeNames": {"#watchRepo": "watchRepo"},
-        "ExpressionAttributeValues": {":repo": {"S": repo}},
-    })  # fmt: skip
-    for item in items:
-        yield _subscription(item)
+    """Every subscription to a repository's releases, whatever the case it was written in, page by page (never
+    all in memory). The key is lower case; a subscription stored before it was (its key as its user wrote it) is
+    found under the form `repo` names, its watched repository's, until `lower_watch_keys` has run."""
+    forms = dict.fromkeys((repo.lower(), repo))
+    for form in forms:
+        items = _query({
+            "IndexName": REPO_INDEX,
+            "KeyConditionExpression": "#watchRepo = :repo",
+            "ExpressionAttributeNames": {"#watchRepo": "watchRepo"},
+            "ExpressionAttributeValues": {":repo": {"S": form}},
+        })  # fmt: skip
+        for item in items:
+            yield _subscription(item)
+
+
+def lower_watch_keys() -> int:
+    """One-off migration: the release subscriptions stored with a mixed-case `watchRepo` (before the key was
+    lower case) get its lower case, so the fan-out finds them all. Scans the table (an operator's credentials:
+    no function is granted Scan); safe to run again and while the service runs. How many it rewrote."""
+    scan: Item = {
+        "TableName": _table(),
+        "FilterExpression": "attribute_exists(#watchRepo)",
+        "ProjectionExpression": "#accountId, #sk, #watchRepo",
+        "ExpressionAttributeNames": {"#accountId": "accountId", "#sk": "sk", "#watchRepo": "watchRepo"},
+    }
+    rewritten = 0
+    while True:
+        page = dynamodb.client().scan(**scan)
+        for item in page.get("Items", []):
+            key = _string(item, "watchRepo") or ""
+            if key != key.lower():
+                rewritten += _conditional(_update, item["accountId"]["S"], item["sk"]["S"], "SET #watchRepo = :lower",
+                                          {":lower": {"S": key.lower()}}, "attribute_exists(#sk)")  # fmt: skip
+        if "LastEvaluatedKey" not in page:
+            return rewritten
+        scan["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def due(shard: str, now: int, page_size: int = 1000) -> Iterator[tuple[str, str, int]]:
