@@ -78,7 +78,7 @@ def test_what_the_store_writes_the_model_reads(store):
     assert (item.seenUntil, item.pending, item.pendingTitle, item.watchRepo) == (
         "2027-01-15T08:00:00Z", 2, "octo/a", None)  # fmt: skip
     item = stored(account_id, SUBSCRIPTION + releases.id)
-    assert (item.kind, item.repo, item.watchRepo, item.includeAll) == ("releases", repo, repo, False)
+    assert (item.kind, item.repo, item.watchRepo, item.includeAll) == ("releases", repo, repo.lower(), False)
     assert (item.shard, item.dueAt, item.pendingTitle) == (None, None, None)  # the repository is what is due
     assert item.lastReleaseId == RELEASE_ID
     watched = stored(REPO + repo.lower(), WATCH)
