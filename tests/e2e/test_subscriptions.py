@@ -172,3 +172,18 @@ def test_subscriptions_say_why_they_are_paused(http, bound):
     assert (created["paused"], created["paused_reason"]) == (False, None)
     (listed,) = call(http, "GET", "/subscriptions", session).json()
     assert listed["paused_reason"] is None
+
+
+@pytest.mark.parametrize("visibility", ["private", "internal"])
+def test_a_private_repository_is_refused_with_why(http, github, bound, visibility):
+    """Releases are polled once for every subscriber with the service's token, which cannot see a private
+    repository: a subscription to one would never deliver. The user's own token sees it: a 400 saying why."""
+    session = bound(f"private-{visibility}")
+    repository = github.recorded("repository").json()
+    repository.update({"full_name": "me/secret", "private": True, "visibility": visibility})
+    github.server.expect_request("/api/repos/me/secret").respond_with_json(repository)
+    response = call(http, "POST", "/subscriptions", session, json={"kind": "releases", "repo": "me/secret"})
+    assert response.status_code == 400
+    assert "me/secret is not a public repository" in response.json()["message"]
+    assert call(http, "GET", "/subscriptions", session).json() == []
+    assert github.requests("/api/repos/me/secret")[0].headers["Authorization"] == f"Bearer {USER_TOKEN}"

@@ -709,3 +709,189 @@ def test_the_access_token_is_fetched_before_the_claim(world):
         world.pipeline.handle(body)
     assert world.polls(token) == []
     assert world.store.item_at(account_id, "SUB#" + sub_id).due_at == body["dueAt"]
+
+
+# -- DELETE /me while the worker runs; subscriptions left without an account ------------------------------------
+
+
+def partition(account_id: str) -> list[str]:
+    """The sort keys the notifications table still holds for an account."""
+    from wegit.notifications.models import NotificationItem
+
+    return [item.sk for item in NotificationItem.query(account_id, consistent_read=True)]
+
+
+def delete_me(world: World, account_id: str) -> Any:
+    """What `DELETE /me` does for this account (the accounts service, every table), to run in the worker's way."""
+    from wegit.accounts import service
+
+    who = caller(world, account_id)
+    return lambda: service.delete_account(who)
+
+
+def test_delete_me_while_the_worker_polls_github_sends_and_leaves_nothing(world, monkeypatch):
+    account_id, openid, token = world.account()
+    world.subscribe(account_id)
+    world.store.add_grants(account_id, NOTIFICATION_TEMPLATE, 2)
+    world.notify(token, ("octo/hello-world", "An issue", iso(-5)))
+    erase, real = delete_me(world, account_id), world.pipeline.sources.notifications
+
+    def answered_then_deleted(*args: Any, **kwargs: Any) -> Any:
+        answer = real(*args, **kwargs)
+        if args[0] == token:  # this user's poll (others due may be polled in the same run)
+            erase()  # the user deletes the account while the worker holds GitHub's answer
+        return answer
+
+    monkeypatch.setattr(world.pipeline.sources, "notifications", answered_then_deleted)
+    world.dispatch()
+    world.process()
+    assert world.handled["gone"] == 1, dict(world.handled)  # the delivery claim found the subscription gone
+    assert world.sent_to(openid) == []
+    assert partition(account_id) == []
+
+
+@pytest.mark.parametrize("errcode", [47003, 43101])
+def test_delete_me_during_the_send_does_not_bring_grants_back(world, monkeypatch, errcode):
+    """WeChat refuses the message (47003: the grant is given back; 43101: the grants are set to 0) after the
+    account was deleted: neither write makes the grant item again."""
+    account_id, openid, token = world.account()
+    world.subscribe(account_id)
+    world.store.add_grants(account_id, NOTIFICATION_TEMPLATE, 2)
+    world.notify(token, ("octo/hello-world", "An issue", iso(-5)))
+    world.pipeline.access_token.access_token()
+    if errcode == 43101:
+        world.wechat.grants[(openid, NOTIFICATION_TEMPLATE)] = 0
+    else:
+        world.wechat.server.expect_request("/cgi-bin/message/subscribe/send").respond_with_json(
+            {"errcode": errcode, "errmsg": "refused"}
+        )
+    erase, real = delete_me(world, account_id), world.pipeline._send
+
+    def deleted_then_sent(message: dict[str, Any]) -> int:
+        if message["touser"] == openid:
+            erase()
+        return int(real(message))
+
+    monkeypatch.setattr(world.pipeline, "_send", deleted_then_sent)
+    world.dispatch()
+    world.process()
+    assert [outcome for outcome in world.handled if outcome.startswith("failed")] == []
+    assert partition(account_id) == []
+
+
+def test_a_subscription_whose_account_is_gone_is_removed_not_polled_forever(world):
+    """A POST /subscriptions that raced DELETE /me leaves a subscription without an account: the worker deletes
+    it (out of the due index) instead of claiming it again every window."""
+    account_id, _openid, token = world.account()
+    sub_id = world.subscribe(account_id)
+    world.accounts.delete_account(account_id)  # the profile and sessions gone, the subscription left
+    world.dispatch()
+    world.process()
+    assert world.handled["gone"] == 1
+    assert world.store.item_at(account_id, "SUB#" + sub_id) is None
+    assert world.polls(token) == []
+    world.dispatch()
+    world.process()
+    assert world.handled["gone"] == 1  # not enqueued again
+
+
+def test_a_release_subscriber_whose_account_is_gone_is_removed_and_counted_out(world):
+    repo = f"octo/orphan-{RUN}"
+    (gone, _, _), (kept, kept_openid, _) = world.account(bind=False), world.account(bind=False)
+    gone_sub, _kept_sub = world.subscribe(gone, "releases", repo), world.subscribe(kept, "releases", repo)
+    world.store.add_grants(kept, RELEASE_TEMPLATE, 1)
+    world.accounts.delete_account(gone)
+    world.github.releases[repo] = {"id": 7, "tag_name": "v0.9", "name": "v0.9", "published_at": iso(-86400)}
+    world.dispatch()
+    world.process()
+    world.github.releases[repo] = {"id": 8, "tag_name": "v1.0", "name": "v1.0", "published_at": iso(-60)}
+    world.due_now("REPO#" + repo.lower(), "WATCH")
+    world.dispatch()
+    world.process()
+    assert world.handled["gone"] == 1
+    assert world.store.get_subscription(gone, gone_sub) is None
+    assert world.store.item_at("REPO#" + repo.lower(), "WATCH").remaining == 1
+    assert len(world.sent_to(kept_openid)) == 1
+
+
+# -- a new binding resumes what the old token paused -------------------------------------------------------------
+
+
+def test_binding_a_new_token_resumes_subscriptions_the_old_token_paused(world):
+    """GitHub rejects the bound token (401): the subscription is paused and says so; binding another token
+    (PUT /me/github-token) resumes it, due at once and polled with the new token. One paused by WeChat stays."""
+    from wegit.accounts import service
+
+    account_id, openid, token = world.account()
+    sub_id = world.subscribe(account_id)
+    releases = world.subscribe(account_id, "releases", f"octo/bound-{RUN}")
+    world.store.pause(account_id, releases, "WeChat does not know this user (errcode 40003): log in again and "
+                      "subscribe again", by=world.store.PAUSED_BY_WECHAT)  # fmt: skip
+    world.store.add_grants(account_id, NOTIFICATION_TEMPLATE, 1)
+    world.github.revoke(token)
+    world.dispatch()
+    world.process()
+    (paused, wechat_paused) = sorted(service_list(world, account_id), key=lambda s: s["id"] != sub_id)
+    assert paused["paused"] and "binding a token resumes it" in paused["paused_reason"]
+    new_token = "ghp_" + f"{RUN}n{next(_ids):035d}"[-36:]
+    service.bind_github_token(caller(world, account_id), new_token)
+    (resumed, still) = sorted(service_list(world, account_id), key=lambda s: s["id"] != sub_id)
+    assert (resumed["paused"], resumed["paused_reason"]) == (False, None)
+    assert (still["paused"], still["paused_reason"]) == (True, wechat_paused["paused_reason"])
+    item = world.store.item_at(account_id, "SUB#" + sub_id)
+    assert item.due_at is not None and item.due_at <= time.time()  # due again, at once
+    world.notify(new_token, ("octo/hello-world", "An issue", iso(-5)))
+    world.dispatch()
+    world.process()
+    assert len(world.polls(new_token)) == 1
+    assert len(world.sent_to(openid)) == 1
+
+
+def service_list(world: World, account_id: str) -> list[dict[str, Any]]:
+    """GET /subscriptions as the service answers it."""
+    from wegit.notifications import service
+
+    listed: list[dict[str, Any]] = service.subscriptions(caller(world, account_id))
+    return listed
+
+
+# -- a repository's name in any case ------------------------------------------------------------------------------
+
+
+def test_a_release_reaches_subscribers_whatever_case_they_wrote_the_repository_in(world):
+    """GitHub's names ignore case: Octo/Case-x and octo/case-x are one repository, polled once, and each subscriber
+    sees it as they wrote it, in GET /subscriptions and in the message."""
+    written = [f"Octo/Case-{RUN}", f"octo/case-{RUN}", f"OCTO/CASE-{RUN}"]
+    users = [world.account(bind=False) for _ in written]
+    for (account_id, _, _), repo in zip(users, written, strict=True):
+        world.subscribe(account_id, "releases", repo)
+        world.store.add_grants(account_id, RELEASE_TEMPLATE, 1)
+    watch = world.store.item_at("REPO#" + written[0].lower(), "WATCH")
+    assert watch.remaining == 3
+    world.github.releases[written[0]] = {"id": 7, "tag_name": "v1", "name": "v1", "published_at": iso(-86400)}
+    world.pipeline.handle(world.message("REPO#" + written[0].lower(), "WATCH"))  # the baseline
+    world.github.releases[written[0]] = {"id": 8, "tag_name": "v2", "name": "v2", "published_at": iso(-60)}
+    assert world.pipeline.handle(world.message("REPO#" + written[0].lower(), "WATCH")) == "fanned out to 3"
+    world.process()
+    for (account_id, openid, _), repo in zip(users, written, strict=True):
+        (sent,) = world.sent_to(openid)
+        assert sent["data"]["thing1"]["value"] == cut20(repo)
+        (listed,) = service_list(world, account_id)
+        assert listed["repo"] == repo
+
+
+def test_subscriptions_stored_with_a_mixed_case_key_are_still_found(world):
+    """Before keys were lower case, `watchRepo` was the repository as its subscriber wrote it: the fan-out still
+    finds those written as the watched repository names it, and `lower_watch_keys` (the one-off migration) makes
+    every one lower case."""
+    from wegit.notifications.models import NotificationItem
+
+    repo = f"Octo/Legacy-{RUN}"
+    first, other = f"acct-{RUN}-{next(_ids)}", f"acct-{RUN}-{next(_ids)}"
+    NotificationItem(first, "SUB#l1", kind="releases", repo=repo, watchRepo=repo, createdAt=1).save()
+    NotificationItem(other, "SUB#l2", kind="releases", repo=repo.upper(), watchRepo=repo.upper(), createdAt=1).save()
+    assert [s.account_id for s in world.store.subscribers(repo)] == [first]  # the watched repository's form
+    assert world.store.lower_watch_keys() >= 2
+    assert sorted(s.account_id for s in world.store.subscribers(repo)) == sorted([first, other])
+    assert sorted(s.repo for s in world.store.subscribers(repo.lower())) == sorted([repo, repo.upper()])
+    assert world.store.lower_watch_keys() == 0  # nothing left to rewrite

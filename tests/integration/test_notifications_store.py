@@ -6,7 +6,9 @@ error."""
 from __future__ import annotations
 
 import itertools
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -76,7 +78,7 @@ def test_what_the_store_writes_the_model_reads(store):
     assert (item.seenUntil, item.pending, item.pendingTitle, item.watchRepo) == (
         "2027-01-15T08:00:00Z", 2, "octo/a", None)  # fmt: skip
     item = stored(account_id, SUBSCRIPTION + releases.id)
-    assert (item.kind, item.repo, item.watchRepo, item.includeAll) == ("releases", repo, repo, False)
+    assert (item.kind, item.repo, item.watchRepo, item.includeAll) == ("releases", repo, repo.lower(), False)
     assert (item.shard, item.dueAt, item.pendingTitle) == (None, None, None)  # the repository is what is due
     assert item.lastReleaseId == RELEASE_ID
     watched = stored(REPO + repo.lower(), WATCH)
@@ -239,10 +241,10 @@ def test_deleting_an_account_pages_through_its_items_and_counts_its_watchers_out
     other = new_id()
     store.add_subscription(other, "releases", repo, False, NOW)
     store.add_subscription(account_id, "releases", repo, False, NOW)
-    store.add_subscription(account_id, "notifications", None, False, NOW)
+    notifications, _ = store.add_subscription(account_id, "notifications", None, False, NOW)
     store.add_grants(account_id, "tmpl", 1)
     for number in range(60):  # more than two BatchWriteItem calls
-        store.record_delivery(account_id, "s", f"{number}", NOW)
+        store.record_delivery(account_id, notifications.id, f"{number}", NOW)
     assert store.item_at("REPO#" + repo, "WATCH").remaining == 2
     assert store.delete_account(account_id) == 63
     assert store.item_at("REPO#" + repo, "WATCH").remaining == 1
@@ -266,3 +268,126 @@ def test_an_error_that_is_not_a_failed_condition_is_raised(store, monkeypatch):
     finally:
         monkeypatch.setenv("NOTIFICATIONS_TABLE", "NotificationsTable")
         get_settings.cache_clear()
+
+
+# -- the watcher count: only what was really deleted is counted out --------------------------------------------
+
+
+def watched_by_another(store: Any) -> tuple[str, str, Any]:
+    """A repository watched by two accounts: (repo, the other account, the first account's subscription)."""
+    repo, other, account_id = f"octo/{new_id()}", new_id(), new_id()
+    store.add_subscription(other, "releases", repo, False, NOW)
+    sub, _ = store.add_subscription(account_id, "releases", repo, False, NOW)
+    assert store.item_at("REPO#" + repo, "WATCH").remaining == 2
+    return repo, other, sub
+
+
+def assert_still_watched_by(store: Any, repo: str, other: str) -> None:
+    """One watcher left, counted; the repository stays polled (the worker keeps it) and the other is found."""
+    assert store.item_at("REPO#" + repo, "WATCH").remaining == 1
+    store.unwatched(repo)
+    assert store.item_at("REPO#" + repo, "WATCH") is not None
+    assert [s.account_id for s in store.subscribers(repo)] == [other]
+
+
+def test_a_subscription_deleted_twice_at_once_is_counted_out_once(store, monkeypatch):
+    repo, other, sub = watched_by_another(store)
+    both_read = threading.Barrier(2, timeout=10)
+    real_get = store.get_subscription
+
+    def read_then_wait(*args: Any) -> Any:
+        found = real_get(*args)
+        both_read.wait()  # each DELETE found the subscription before either deleted it
+        return found
+
+    monkeypatch.setattr(store, "get_subscription", read_then_wait)
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda _: store.delete_subscription(sub.account_id, sub.id), range(2)))
+    monkeypatch.undo()
+    assert sorted(result is None for result in results) == [False, True]  # one 204, one 404
+    assert_still_watched_by(store, repo, other)
+
+
+def test_a_delete_racing_delete_me_is_counted_out_once(store, monkeypatch):
+    repo, other, sub = watched_by_another(store)
+    both_read = threading.Barrier(2, timeout=10)
+    real_get, real_query = store.get_subscription, store._query
+    waited: list[str] = []
+
+    def read_then_wait(*args: Any) -> Any:
+        found = real_get(*args)
+        both_read.wait()
+        return found
+
+    def query_then_wait(params: Any) -> Any:
+        items = list(real_query(params))
+        if threading.current_thread().name.startswith("me") and not waited:
+            waited.append("me")
+            both_read.wait()  # DELETE /me read the partition before DELETE /subscriptions/{id} deleted
+        return iter(items)
+
+    monkeypatch.setattr(store, "get_subscription", read_then_wait)
+    monkeypatch.setattr(store, "_query", query_then_wait)
+    with ThreadPoolExecutor(1, thread_name_prefix="one") as one, ThreadPoolExecutor(1, thread_name_prefix="me") as me:
+        deleting = one.submit(store.delete_subscription, sub.account_id, sub.id)
+        erasing = me.submit(store.delete_account, sub.account_id)
+        deleting.result(), erasing.result()
+    monkeypatch.undo()
+    assert store.get_subscription(sub.account_id, sub.id) is None
+    assert_still_watched_by(store, repo, other)
+
+
+def test_a_retried_delete_me_counts_nothing_out_twice(store, monkeypatch):
+    repo, other, sub = watched_by_another(store)
+    store.add_grants(sub.account_id, "tmpl", 1)
+    real_batch_delete = store._batch_delete
+
+    def lost(keys: Any) -> None:
+        raise RuntimeError("the function timed out halfway")
+
+    monkeypatch.setattr(store, "_batch_delete", lost)
+    with pytest.raises(RuntimeError):
+        store.delete_account(sub.account_id)
+    monkeypatch.setattr(store, "_batch_delete", real_batch_delete)
+    store.delete_account(sub.account_id)  # DELETE /me again
+    store.delete_account(sub.account_id)
+    assert store.grants(sub.account_id) == {} and store.list_subscriptions(sub.account_id) == []
+    assert_still_watched_by(store, repo, other)
+
+
+def test_a_subscription_and_its_count_are_written_together(store, monkeypatch):
+    """The count is in the subscription's transaction: a failure cannot leave a subscription uncounted (its
+    repository would be unwatched while it still waits for releases)."""
+    repo, other, sub = watched_by_another(store)
+    store.delete_subscription(sub.account_id, sub.id)
+    watched = store.item_at("REPO#" + repo, "WATCH")
+    client = dynamodb_client.client()
+    real = client.transact_write_items
+
+    def refused(**params: Any) -> Any:
+        raise store.AwsError("InternalServerError", "", 500)
+
+    monkeypatch.setattr(client, "transact_write_items", refused)
+    with pytest.raises(store.AwsError):
+        store.add_subscription(sub.account_id, "releases", repo, False, NOW)
+    monkeypatch.setattr(client, "transact_write_items", real)
+    assert store.get_subscription(sub.account_id, sub.id) is None  # neither written
+    assert store.item_at("REPO#" + repo, "WATCH").remaining == watched.remaining == 1
+    assert_still_watched_by(store, repo, other)
+
+
+def test_the_worker_writes_nothing_for_a_deleted_account(store):
+    """After DELETE /me, a delivery claim, a grant given back or cleared, a cursor: none makes an item again."""
+    account_id = new_id()
+    sub, _ = store.add_subscription(account_id, "notifications", None, False, NOW)
+    store.add_grants(account_id, "tmpl", 1)
+    assert store.take_grant(account_id, "tmpl")
+    store.delete_account(account_id)
+    with pytest.raises(store.SubscriptionGone):
+        store.record_delivery(account_id, sub.id, "k", NOW)
+    assert store.give_back_grant(account_id, "tmpl") is False
+    store.clear_grants(account_id, "tmpl")
+    assert store.save_cursor(account_id, sub.id, due_at=NOW, etag="e", last_modified=None, poll_interval=None) is False
+    assert store.item_at(account_id, "DELIVERY#" + sub.id + "#k") is None
+    assert store.grants(account_id) == {} and store.list_subscriptions(account_id) == []
+    assert store.give_back_grant(new_id(), "tmpl") is False

@@ -41,7 +41,12 @@ ALLOWED = {
     "GetMeFunction": {"AccountsTable": SESSION},
     "DeleteMeFunction": {
         "AccountsTable": [*SESSION, "dynamodb:Query", "dynamodb:BatchWriteItem"],
-        "NotificationsTable": ["dynamodb:Query", "dynamodb:BatchWriteItem", "dynamodb:UpdateItem"],
+        "NotificationsTable": [
+            "dynamodb:Query",
+            "dynamodb:BatchWriteItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem",
+        ],
         "SharesTable": ["dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
         str({"Fn::Sub": "${ShareCodesBucket.Arn}/codes/*"}): ["s3:DeleteObject"],
     },
@@ -61,7 +66,11 @@ ALLOWED = {
     "CreateGrantsFunction": {"AccountsTable": SESSION, "NotificationsTable": ["dynamodb:UpdateItem"]},
     "ListNotificationsFunction": {"AccountsTable": SESSION, "GitHubTokenKey": ["kms:Decrypt"]},
     "MarkNotificationReadFunction": {"AccountsTable": SESSION, "GitHubTokenKey": ["kms:Decrypt"]},
-    "PutGitHubTokenFunction": {"AccountsTable": SESSION, "GitHubTokenKey": ["kms:Encrypt"]},
+    "PutGitHubTokenFunction": {  # subscriptions the old token paused resumed
+        "AccountsTable": SESSION,
+        "NotificationsTable": ["dynamodb:Query", "dynamodb:UpdateItem"],
+        "GitHubTokenKey": ["kms:Encrypt"],
+    },
     "DeleteGitHubTokenFunction": {"AccountsTable": SESSION},
     "TrendingRepositoriesFunction": {"TrendingTable": SNAPSHOTS},
     "TrendingDevelopersFunction": {"TrendingTable": SNAPSHOTS},
@@ -75,7 +84,13 @@ ALLOWED = {
         "NotificationsQueue": ["sqs:SendMessage"],
     },
     "ProcessNotificationsFunction": {
-        "NotificationsTable": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+        "NotificationsTable": [  # a delivery claimed in a transaction with a check on its subscription
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem",
+            "dynamodb:ConditionCheckItem",
+        ],
         str({"Fn::Sub": "${NotificationsTable.Arn}/index/byRepo"}): ["dynamodb:Query"],
         "AccountsTable": ["dynamodb:GetItem", "dynamodb:UpdateItem"],
         "GitHubTokenKey": ["kms:Decrypt"],

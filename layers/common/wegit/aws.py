@@ -286,6 +286,12 @@ class DynamoDB(Client):
     def batch_write_item(self, **params: Any) -> dict[str, Any]:
         return self.call("BatchWriteItem", params)
 
+    def scan(self, **params: Any) -> dict[str, Any]:
+        return self.call("Scan", params)
+
+    def transact_write_items(self, **params: Any) -> dict[str, Any]:
+        return self.call("TransactWriteItems", params)
+
 
 def kms(region_name: str | None = None, endpoint: str | None = None) -> Client:
     blobs = frozenset({"CiphertextBlob", "Plaintext"})

@@ -81,9 +81,13 @@ def bind_github_token(caller: Caller, token: str) -> dict[str, Any]:
     if not isinstance(login, str) or not login:
         raise BadRequest("GitHub did not say whose token this is")
     avatar = user.get("avatar_url") if isinstance(user.get("avatar_url"), str) else None
+    from wegit.notifications import store as notifications
+
     ciphertext = crypto.encrypt(caller.account_id, checked)
-    store.bind(caller.account_id, ciphertext, login, avatar, int(time.time()))
-    logger.info("GitHub token bound")
+    now = int(time.time())
+    store.bind(caller.account_id, ciphertext, login, avatar, now)
+    resumed = notifications.resume_after_binding(caller.account_id, now)  # paused for want of a valid token
+    logger.info("GitHub token bound", extra={"subscriptions_resumed": resumed})
     return {"login": login, "avatar_url": avatar}
 
 

@@ -156,8 +156,12 @@ def _batch_get(keys: list[Item]) -> Iterator[Item]:
     raise AwsError("ProvisionedThroughputExceededException", "keys left unprocessed", 400)
 
 
-def get_account(account_id: str) -> Account | None:
-    item = dynamodb.client().get_item(TableName=_table(), Key=_key(account_id, PROFILE)).get("Item")
+def get_account(account_id: str, *, consistent: bool = False) -> Account | None:
+    item = (
+        dynamodb.client()
+        .get_item(TableName=_table(), Key=_key(account_id, PROFILE), ConsistentRead=consistent)
+        .get("Item")
+    )
     return _account(item) if item else None
 
 

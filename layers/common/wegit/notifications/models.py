@@ -62,6 +62,7 @@ class NotificationItem(Model):
     createdAt = NumberAttribute(null=True)
     paused = BooleanAttribute(null=True)
     pausedReason = UnicodeAttribute(null=True)
+    pausedBy = UnicodeAttribute(null=True)  # "github" (the bound token: a new binding resumes it) or "wechat"
     watchRepo = UnicodeAttribute(null=True)  # byRepo index key: set on release subscriptions only
     # due index (notification subscriptions and watched repositories)
     shard = UnicodeAttribute(null=True)

@@ -77,7 +77,7 @@ def start_invocation(remaining_ms: Callable[[], int] | None) -> None:
 
 CANNOT_READ_NOTIFICATIONS = (
     "GitHub refused to list notifications with the bound token: GitHub's notifications API takes classic tokens "
-    "with the notifications or repo scope only (fine-grained tokens cannot read them); bind one and subscribe again"
+    "with the notifications or repo scope only (fine-grained tokens cannot read them); binding one resumes it"
 )
 
 
@@ -202,13 +202,12 @@ def _send(message: dict[str, Any]) -> int:
 
 
 def deliver(account_id: str, sub_id: str, key: str, message: dict[str, Any]) -> str:
-    """Send one message at most once: "sent", "duplicate" (claimed before), "no-grant", or, when WeChat refuses it
-    for good, "rejected" (dropped) or "paused" (the subscription)."""
-    now = _now()
-    if not store.record_delivery(account_id, sub_id, key, now):
-        counts["WeChatMessagesDuplicate"] += 1
-        logger.info("delivery claimed before: not sent again", extra={"subscription": sub_id})
-        return "duplicate"
+    """Send one message at most once: "sent", "duplicate" (claimed before), "no-grant", "gone" (the subscription
+    was deleted meanwhile), or, when WeChat refuses it for good, "rejected" (dropped) or "paused" (the
+    subscription)."""
+    unclaimed = _claim_delivery(account_id, sub_id, key)
+    if unclaimed:
+        return unclaimed
     template = message["template_id"]
     if not store.take_grant(account_id, template):
         store.release_delivery(account_id, sub_id, key)
@@ -224,7 +223,7 @@ def deliver(account_id: str, sub_id: str, key: str, message: dict[str, Any]) -> 
         return "sent"
     except Exception:
         store.release_delivery(account_id, sub_id, key)
-        store.add_grants(account_id, template, 1)
+        store.give_back_grant(account_id, template)
         raise
     if code == 0:
         counts["WeChatMessagesSent"] += 1
@@ -234,11 +233,26 @@ def deliver(account_id: str, sub_id: str, key: str, message: dict[str, Any]) -> 
         store.clear_grants(account_id, template)  # WeChat knows better: the user has none left
         counts["WeChatMessagesNoGrant"] += 1
         return "no-grant"
-    store.add_grants(account_id, template, 1)
+    store.give_back_grant(account_id, template)  # not made again if DELETE /me removed the grants meanwhile
     if code in wechat.PERMANENT_ERRORS:
         return _rejected(account_id, sub_id, code)
     counts["WeChatMessagesRefused"] += 1
     raise wechat.WeChatError(code)
+
+
+def _claim_delivery(account_id: str, sub_id: str, key: str) -> str | None:
+    """Record the delivery before the send: None when claimed; "duplicate" when claimed before, "gone" when the
+    subscription was deleted meanwhile (DELETE /me while the worker polled: no record, nothing sent)."""
+    try:
+        if store.record_delivery(account_id, sub_id, key, _now()):
+            return None
+    except store.SubscriptionGone:
+        counts["NotificationsGone"] += 1
+        logger.info("subscription deleted while it was polled: nothing sent", extra={"subscription": sub_id})
+        return "gone"
+    counts["WeChatMessagesDuplicate"] += 1
+    logger.info("delivery claimed before: not sent again", extra={"subscription": sub_id})
+    return "duplicate"
 
 
 def _rejected(account_id: str, sub_id: str, code: int) -> str:
@@ -249,7 +263,10 @@ def _rejected(account_id: str, sub_id: str, code: int) -> str:
     counts["WeChatMessagesRejected"] += 1
     if code == wechat.INVALID_OPENID:
         store.pause(
-            account_id, sub_id, "WeChat does not know this user (errcode 40003): log in again and subscribe again"
+            account_id,
+            sub_id,
+            "WeChat does not know this user (errcode 40003): log in again and subscribe again",
+            by=store.PAUSED_BY_WECHAT,
         )
         logger.error("WeChat rejected the message for good: subscription paused",
                      extra={"errcode": code, "reason": reason, "subscription": sub_id})  # fmt: skip
@@ -264,9 +281,9 @@ def poll_notifications(item: Record) -> str:
         return "gone"
     sub = store.as_subscription(item)
     account_id = sub.account_id
-    account = accounts.get_account(account_id)
+    account = accounts.get_account(account_id) or accounts.get_account(account_id, consistent=True)
     if account is None:
-        return "gone"
+        return _orphaned(sub)
     answer = _poll_github(account, sub)
     if answer is None:
         return "paused"
@@ -295,21 +312,30 @@ def poll_notifications(item: Record) -> str:
         store.save_cursor(
             account_id, sub.id, seen_until=newest, pending=sub.pending + len(new), pending_title=title, **cursor
         )
-    elif outcome != "paused":  # paused: out of the due index, no cursor to move
+    elif outcome not in ("paused", "gone"):  # paused: out of the due index, no cursor to move; gone: deleted
         store.save_cursor(account_id, sub.id, seen_until=newest, pending=0, **cursor)
     return outcome
+
+
+def _orphaned(sub: store.Subscription) -> str:
+    """A subscription whose account is gone (a POST /subscriptions that raced DELETE /me; the account read
+    consistently): deleted, so it is not polled forever nor counted as a repository's watcher."""
+    store.forget(sub)
+    counts["NotificationsOrphansRemoved"] += 1
+    logger.warning("subscription without an account removed", extra={"subscription": sub.id, "kind": sub.kind})
+    return "gone"
 
 
 def _poll_github(account: accounts.Account, sub: store.Subscription) -> sources.Answer | None:
     """The user's notifications if they changed; None when the subscription had to be paused (no valid token)."""
     if not account.github_token or account.github_bound_at is None or not account.github_token_valid:
-        store.pause(account.account_id, sub.id, "no valid GitHub token is bound: bind one and subscribe again")
+        store.pause(account.account_id, sub.id, "no valid GitHub token is bound: binding one resumes it")
         return None
     token = crypto.decrypt(account.account_id, account.github_token)
     try:
         return sources.notifications(token, sub.include_all, sub.etag, sub.last_modified)
     except BadCredentials:
-        store.pause(account.account_id, sub.id, "GitHub rejected the bound token: bind it again and subscribe again")
+        store.pause(account.account_id, sub.id, "GitHub rejected the bound token: binding a token resumes it")
         accounts.mark_invalid(account.account_id, account.github_bound_at)
         logger.warning("GitHub rejected a bound token: subscription paused, binding marked invalid")
         return None
@@ -377,14 +403,15 @@ def deliver_release(account_id: str, sort_key: str, release: dict[str, Any]) -> 
     release_id = int(release["id"])
     if sub.last_release_id is not None and sub.last_release_id >= release_id:
         return "duplicate"
-    account = accounts.get_account(account_id)
+    account = accounts.get_account(account_id) or accounts.get_account(account_id, consistent=True)
     if account is None:
-        return "gone"
+        return _orphaned(sub)
+    # the repository as this subscriber wrote it (another may have written Facebook/React for facebook/react)
     message = compose.release_message(
-        account.openid, sub.id, str(release.get("repo") or sub.repo), release, sub.pending
+        account.openid, sub.id, str(sub.repo or release.get("repo")), release, sub.pending
     )
     outcome = deliver(account_id, sub.id, f"release-{release_id}", message)
-    if outcome == "paused":
+    if outcome in ("paused", "gone"):
         return outcome
     pending = sub.pending + 1 if outcome == "no-grant" else 0
     store.save_cursor(

@@ -20,6 +20,10 @@ from wegit.settings import get_settings
 
 MAX_SUBSCRIPTIONS = 50
 BIND_FIRST = "bind a GitHub token first: PUT /me/github-token"
+PRIVATE = (
+    "{repo} is not a public repository: releases are watched for public repositories only (one poll with the "
+    "service's token serves every subscriber, and it cannot see a private repository)"
+)
 CANNOT_READ = (
     "the bound GitHub token cannot read notifications: GitHub's notifications API takes classic tokens with the "
     "notifications or repo scope only (fine-grained tokens cannot read them); bind one with PUT /me/github-token"
@@ -49,9 +53,11 @@ def subscribe(who: Caller, kind: str, repo: str | None, include_all: bool) -> tu
         credential = Credential(binding.token, who.account_id, binding.bound_at) if binding else resolve(None)
         try:
             with used(credential) as bearer:
-                github.get_repository(owner, name, token=bearer)
+                repository = github.get_repository(owner, name, token=bearer)
         except NotFound:
             raise NotFound(f"no repository {repo} on GitHub") from None
+        if repository.get("private") is True or repository.get("visibility") in ("private", "internal"):
+            raise BadRequest(PRIVATE.format(repo=repo))
         include_all = False
     else:
         if binding is None:

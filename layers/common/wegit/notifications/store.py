@@ -8,7 +8,9 @@ which the pipeline's WeChat access token and the tests still use: a change of ei
 from __future__ import annotations
 
 import hashlib
+import random
 import time
+import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -27,9 +29,15 @@ DUE_INDEX = "due"
 REPO_INDEX = "byRepo"
 DELIVERY_KEPT_FOR = 30 * 86400  # a redelivered message older than this could send twice; SQS keeps 4 days at most
 CONDITION_FAILED = "ConditionalCheckFailedException"
+TRANSACTION_CANCELED = "TransactionCanceledException"
+CONFLICT_ROUNDS = 6  # a transaction cancelled by another on the same item (a repository's count) is tried again
 BATCH_WRITE_SIZE = 25  # DynamoDB's limit per BatchWriteItem
 UNPROCESSED_ROUNDS = 5  # a batch's leftovers (throttling) are asked again this many times
 Item = dict[str, Any]
+
+
+class SubscriptionGone(Exception):
+    """The subscription was deleted (DELETE /subscriptions/{id}, DELETE /me) while the worker held it."""
 
 
 @dataclass(frozen=True)
@@ -231,6 +239,60 @@ def _put_new(item: Item) -> None:
     )  # fmt: skip
 
 
+def _transact(items: list[Item]) -> bool:
+    """One TransactWriteItems: all of `items` or none. False when a condition failed; a cancellation by a
+    concurrent transaction on the same item (two subscribers of a repository at once) is tried again."""
+    return not _failed_conditions(items)
+
+
+def _failed_conditions(items: list[Item]) -> list[bool]:
+    """One TransactWriteItems; [] when it was written, else which of `items` failed its condition. Each round
+    has its own ClientRequestToken, so the client's own retry after a lost answer is idempotent."""
+    for round_ in range(CONFLICT_ROUNDS):
+        try:
+            dynamodb.client().transact_write_items(TransactItems=items, ClientRequestToken=uuid.uuid4().hex)
+        except AwsError as exc:
+            if exc.code != TRANSACTION_CANCELED:
+                raise
+            if "ConditionalCheckFailed" in exc.message:
+                return _cancellation_reasons(exc.message, len(items))
+            if "TransactionConflict" not in exc.message:
+                raise
+            time.sleep(random.random() * 0.05 * 2**round_)  # noqa: S311 - jitter
+            continue
+        return []
+    raise AwsError(TRANSACTION_CANCELED, "TransactionConflict: tried again and again", 400)
+
+
+def _cancellation_reasons(message: str, count: int) -> list[bool]:
+    """Which items failed their condition, from the reasons DynamoDB lists in its message ("... [None,
+    ConditionalCheckFailed]"); all of them when it does not list one per item."""
+    listed = message[message.rfind("[") + 1 : message.rfind("]")].split(",")
+    if len(listed) != count:
+        return [True] * count
+    return [reason.strip() == "ConditionalCheckFailed" for reason in listed]
+
+
+def _watcher_change(repo: str, change: int, now: int) -> Item:
+    """The Update (of a transaction) that counts a watcher in or out of a repository; a repository is due at once
+    when first watched."""
+    key = REPO + repo.lower()
+    expression = (
+        "ADD #remaining :change"  # the watcher count
+        " SET #repo = if_not_exists(#repo, :repo), #shard = if_not_exists(#shard, :shard),"
+        " #dueAt = if_not_exists(#dueAt, :now)"
+    )
+    return {
+        "TableName": _table(),
+        "Key": _key(key, WATCH),
+        "UpdateExpression": expression,
+        "ExpressionAttributeNames": _names(expression),
+        "ExpressionAttributeValues": {
+            ":change": _n(change), ":repo": {"S": repo}, ":shard": {"S": shard_for(key)}, ":now": _n(now),
+        },
+    }  # fmt: skip
+
+
 def _delete(partition: str, sort_key: str) -> None:
     dynamodb.client().delete_item(TableName=_table(), Key=_key(partition, sort_key))
 
@@ -278,24 +340,26 @@ def add_subscription(
         "createdAt": _n(now),
     }
     if repo is not None:
-        item["repo"] = {"S": repo}
+        item["repo"] = {"S": repo}  # as the user wrote it: what GET /subscriptions and the messages show
     if kind == "releases":
         if repo is not None:
-            item["watchRepo"] = {"S": repo}  # found by the release fan-out; the repository itself is what is due
+            # found by the release fan-out, lower case as GitHub's names compare (Facebook/React is facebook/react);
+            # the repository itself is what is due
+            item["watchRepo"] = {"S": repo.lower()}
     else:
         item["shard"], item["dueAt"] = {"S": shard_for(account_id + sub_id)}, _n(now)  # due at once
-    try:
-        _put_new(item)
-    except AwsError as exc:
-        if exc.code != CONDITION_FAILED:
-            raise
-        existing = get_subscription(account_id, sub_id)
-        if existing is not None:
-            return existing, False
-        raise  # it was there, and deleted since: the caller may try again
-    if repo and kind == "releases":
-        watch(repo, +1, now)
-    return _subscription(item), True
+    if kind == "releases" and repo:
+        # the subscription and its count on the repository in one transaction: never one without the other
+        put = {"TableName": _table(), "Item": item, "ConditionExpression": "attribute_not_exists(#sk)",
+               "ExpressionAttributeNames": {"#sk": "sk"}}  # fmt: skip
+        if _transact([{"Put": put}, {"Update": _watcher_change(repo, +1, now)}]):
+            return _subscription(item), True
+    elif _conditional(_put_new, item):
+        return _subscription(item), True
+    existing = get_subscription(account_id, sub_id)
+    if existing is not None:
+        return existing, False
+    raise AwsError(CONDITION_FAILED, "the subscription was there, and deleted since: try again", 400)
 
 
 def get_subscription(account_id: str, sub_id: str) -> Subscription | None:
@@ -309,38 +373,67 @@ def list_subscriptions(account_id: str) -> list[Subscription]:
 
 
 def delete_subscription(account_id: str, sub_id: str) -> Subscription | None:
-    """Delete it; the subscription it was, or None when there was none."""
+    """Delete it; the subscription it was, or None when there was none (or another call deleted it first)."""
     existing = get_subscription(account_id, sub_id)
-    if existing is None:
+    if existing is None or not _forget(existing.account_id, existing.id, existing.kind, existing.repo):
         return None
-    _delete(account_id, SUBSCRIPTION + sub_id)
-    if existing.kind == "releases" and existing.repo:
-        watch(existing.repo, -1, int(existing.created_at))
     return existing
 
 
+def _forget(account_id: str, sub_id: str, kind: str | None, repo: str | None) -> bool:
+    """Delete a subscription if it is still there, and count its watcher out of the repository in the same
+    transaction: only what was really deleted is counted out (a second DELETE, a DELETE racing DELETE /me, a
+    retried DELETE /me). False when it was gone already."""
+    condition = {"ConditionExpression": "attribute_exists(#sk)", "ExpressionAttributeNames": {"#sk": "sk"}}
+    delete = {"TableName": _table(), "Key": _key(account_id, SUBSCRIPTION + sub_id), **condition}
+    if kind == "releases" and repo:
+        return _transact([{"Delete": delete}, {"Update": _watcher_change(repo, -1, 0)}])
+    return _conditional(dynamodb.client().delete_item, **delete)
+
+
 def watch(repo: str, change: int, now: int) -> None:
-    """Count a watcher in or out of a repository; a watched repository is due at once when first watched."""
-    key = REPO + repo.lower()
-    _update(
-        key,
-        WATCH,
-        "ADD #remaining :change"  # the watcher count
-        " SET #repo = :repo, #shard = if_not_exists(#shard, :shard), #dueAt = if_not_exists(#dueAt, :now)",
-        {":change": _n(change), ":repo": {"S": repo}, ":shard": {"S": shard_for(key)}, ":now": _n(now)},
-    )
+    """Count watchers in or out of a repository outside a subscription's transaction (seeding, repairs)."""
+    update = _watcher_change(repo, change, now)
+    dynamodb.client().update_item(**update)
 
 
 def subscribers(repo: str) -> Iterator[Subscription]:
-    """Every subscription to a repository's releases, page by page (never all in memory)."""
-    items = _query({
-        "IndexName": REPO_INDEX,
-        "KeyConditionExpression": "#watchRepo = :repo",
-        "ExpressionAttributeNames": {"#watchRepo": "watchRepo"},
-        "ExpressionAttributeValues": {":repo": {"S": repo}},
-    })  # fmt: skip
-    for item in items:
-        yield _subscription(item)
+    """Every subscription to a repository's releases, whatever the case it was written in, page by page (never
+    all in memory). The key is lower case; a subscription stored before it was (its key as its user wrote it) is
+    found under the form `repo` names, its watched repository's, until `lower_watch_keys` has run."""
+    forms = dict.fromkeys((repo.lower(), repo))
+    for form in forms:
+        items = _query({
+            "IndexName": REPO_INDEX,
+            "KeyConditionExpression": "#watchRepo = :repo",
+            "ExpressionAttributeNames": {"#watchRepo": "watchRepo"},
+            "ExpressionAttributeValues": {":repo": {"S": form}},
+        })  # fmt: skip
+        for item in items:
+            yield _subscription(item)
+
+
+def lower_watch_keys() -> int:
+    """One-off migration: the release subscriptions stored with a mixed-case `watchRepo` (before the key was
+    lower case) get its lower case, so the fan-out finds them all. Scans the table (an operator's credentials:
+    no function is granted Scan); safe to run again and while the service runs. How many it rewrote."""
+    scan: Item = {
+        "TableName": _table(),
+        "FilterExpression": "attribute_exists(#watchRepo)",
+        "ProjectionExpression": "#accountId, #sk, #watchRepo",
+        "ExpressionAttributeNames": {"#accountId": "accountId", "#sk": "sk", "#watchRepo": "watchRepo"},
+    }
+    rewritten = 0
+    while True:
+        page = dynamodb.client().scan(**scan)
+        for item in page.get("Items", []):
+            key = _string(item, "watchRepo") or ""
+            if key != key.lower():
+                rewritten += _conditional(_update, item["accountId"]["S"], item["sk"]["S"], "SET #watchRepo = :lower",
+                                          {":lower": {"S": key.lower()}}, "attribute_exists(#sk)")  # fmt: skip
+        if "LastEvaluatedKey" not in page:
+            return rewritten
+        scan["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def due(shard: str, now: int, page_size: int = 1000) -> Iterator[tuple[str, str, int]]:
@@ -363,6 +456,12 @@ def shards() -> list[str]:
 # -- grants: one-time subscribe messages the user accepted ---------------------------------------------------
 
 
+def give_back_grant(account_id: str, template: str) -> bool:
+    """A grant taken for a message WeChat did not send is given back, unless the grants are gone (DELETE /me)."""
+    return _conditional(_update, account_id, GRANT + template, "ADD #remaining :one", {":one": _n(1)},
+                        "attribute_exists(#sk)")  # fmt: skip
+
+
 def add_grants(account_id: str, template: str, count: int) -> int:
     answer = _update(account_id, GRANT + template, "ADD #remaining :count", {":count": _n(count)},
                      ReturnValues="UPDATED_NEW")  # fmt: skip
@@ -381,44 +480,59 @@ def take_grant(account_id: str, template: str) -> bool:
 
 
 def clear_grants(account_id: str, template: str) -> None:
-    """WeChat says the user has none (43101): believe it."""
-    _update(account_id, GRANT + template, "SET #remaining = :zero", {":zero": _n(0)})
+    """WeChat says the user has none (43101): believe it (a grant item DELETE /me removed is not made again)."""
+    _conditional(_update, account_id, GRANT + template, "SET #remaining = :zero", {":zero": _n(0)},
+                 "attribute_exists(#sk)")  # fmt: skip
 
 
 # -- deliveries: the idempotency records --------------------------------------------------------------------
 
 
 def record_delivery(account_id: str, sub_id: str, item_key: str, now: int) -> bool:
-    """Claim a delivery; False when it was claimed before (a redelivered or retried message)."""
+    """Claim a delivery; False when it was claimed before (a redelivered or retried message). The claim is
+    conditional on the subscription still being there, in one transaction: SubscriptionGone when it is not (a
+    DELETE /me while the worker polled leaves no delivery record behind, and nothing is sent)."""
     item = {
         **_key(account_id, f"{DELIVERY}{sub_id}#{item_key}"),
         "sentAt": _n(now),
         "expiresAt": _n(now + DELIVERY_KEPT_FOR),  # the table's TTL attribute, epoch seconds
     }
-    return _conditional(_put_new, item)
+    names = {"#sk": "sk"}
+    failed = _failed_conditions([
+        {"ConditionCheck": {"TableName": _table(), "Key": _key(account_id, SUBSCRIPTION + sub_id),
+                            "ConditionExpression": "attribute_exists(#sk)", "ExpressionAttributeNames": names}},
+        {"Put": {"TableName": _table(), "Item": item, "ConditionExpression": "attribute_not_exists(#sk)",
+                 "ExpressionAttributeNames": names}},
+    ])  # fmt: skip
+    if failed and failed[0]:
+        raise SubscriptionGone(sub_id)
+    return not failed
 
 
 # -- the account's whole partition ---------------------------------------------------------------------------
 
 
 def delete_account(account_id: str) -> int:
-    """Every item of the account (subscriptions, grants, deliveries, cursors); watchers counted out."""
-    keys: list[Item] = []
-    items = _query({
+    """Every item of the account (subscriptions, grants, deliveries, cursors); watchers counted out. The
+    subscriptions go first, each with its count (so a retry, or a DELETE of one racing this, counts nothing out
+    twice), then whatever else the partition holds."""
+    deleted = 0
+    query = _in_partition(account_id, SUBSCRIPTION, ConsistentRead=True, ProjectionExpression="#sk, #kind, #repo")
+    query["ExpressionAttributeNames"].update({"#kind": "kind", "#repo": "repo"})
+    subscriptions = list(_query(query))
+    for item in subscriptions:
+        sub_id = item["sk"]["S"].removeprefix(SUBSCRIPTION)
+        deleted += _forget(account_id, sub_id, _string(item, "kind"), _string(item, "repo"))
+    keys = [_key(account_id, item["sk"]["S"]) for item in _query({
         "KeyConditionExpression": "#accountId = :id",
-        "ProjectionExpression": "#accountId, #sk, #kind, #repo, #createdAt",
-        "ExpressionAttributeNames": {"#accountId": "accountId", "#sk": "sk", "#kind": "kind", "#repo": "repo",
-                                     "#createdAt": "createdAt"},
+        "ProjectionExpression": "#accountId, #sk",
+        "ExpressionAttributeNames": {"#accountId": "accountId", "#sk": "sk"},
         "ExpressionAttributeValues": {":id": {"S": account_id}},
-    })  # fmt: skip
-    for item in items:
-        sort_key, repo = item["sk"]["S"], _string(item, "repo")
-        if sort_key.startswith(SUBSCRIPTION) and _string(item, "kind") == "releases" and repo:
-            watch(repo, -1, _number(item, "createdAt") or 0)
-        keys.append(_key(account_id, sort_key))
+        "ConsistentRead": True,
+    })]  # fmt: skip
     for start in range(0, len(keys), BATCH_WRITE_SIZE):
         _batch_delete(keys[start : start + BATCH_WRITE_SIZE])
-    return len(keys)
+    return deleted + len(keys)
 
 
 def _batch_delete(keys: list[Item]) -> None:
@@ -444,6 +558,12 @@ def item_at(partition: str, sort_key: str) -> Record | None:
 
 def as_subscription(record: Record) -> Subscription:
     return _subscription(record.attributes)
+
+
+def forget(sub: Subscription) -> bool:
+    """The worker met a subscription whose account is gone: it is deleted (out of the due index and the
+    repository's subscribers, its watcher counted out), not polled forever."""
+    return _forget(sub.account_id, sub.id, sub.kind, sub.repo)
 
 
 def claim(partition: str, sort_key: str, enqueued_due: int, until: int) -> Record | None:
@@ -511,9 +631,14 @@ def save_cursor(
     return _updated_if_present(account_id, SUBSCRIPTION + sub_id, sets, removes)
 
 
-def pause(account_id: str, sub_id: str, reason: str) -> bool:
-    """Stop polling a subscription (out of the due index) and say why; the user resumes it by subscribing."""
-    sets: dict[str, Item] = {"paused": {"BOOL": True}, "pausedReason": {"S": reason}}
+PAUSED_BY_GITHUB = "github"  # the bound token cannot do it: a new binding resumes the subscription
+PAUSED_BY_WECHAT = "wechat"  # WeChat refused the user: a new binding changes nothing
+
+
+def pause(account_id: str, sub_id: str, reason: str, by: str = PAUSED_BY_GITHUB) -> bool:
+    """Stop polling a subscription (out of the due index) and say why; the user resumes it by subscribing, or,
+    when the bound token was the cause (`by` github), by binding a token."""
+    sets: dict[str, Item] = {"paused": {"BOOL": True}, "pausedReason": {"S": reason}, "pausedBy": {"S": by}}
     return _updated_if_present(account_id, SUBSCRIPTION + sub_id, sets, ("shard", "dueAt"))
 
 
@@ -522,9 +647,29 @@ def resume(sub: Subscription, now: int) -> Subscription | None:
     sets: dict[str, Item] = {}
     if sub.kind == "notifications":
         sets = {"shard": {"S": shard_for(sub.account_id + sub.id)}, "dueAt": _n(now)}
-    if not _updated_if_present(sub.account_id, SUBSCRIPTION + sub.id, sets, ("paused", "pausedReason")):
+    if not _updated_if_present(sub.account_id, SUBSCRIPTION + sub.id, sets, ("paused", "pausedReason", "pausedBy")):
         return None
     return replace(sub, paused=False, paused_reason=None)
+
+
+def resume_after_binding(account_id: str, now: int) -> int:
+    """A new GitHub token was bound: every subscription paused because of the bound token is polled again (one
+    paused by WeChat stays paused). How many were resumed."""
+    query = _in_partition(account_id, SUBSCRIPTION, ConsistentRead=True)
+    resumed = 0
+    for item in _query(query):
+        if _bool(item, "paused") and _paused_by(item) == PAUSED_BY_GITHUB:
+            resumed += resume(_subscription(item), now) is not None
+    return resumed
+
+
+def _paused_by(item: Item) -> str:
+    """Who paused it; for a subscription paused before `pausedBy` was written, told by its reason (WeChat's
+    refusal is the only pause whose reason starts with "WeChat")."""
+    by = _string(item, "pausedBy")
+    if by:
+        return by
+    return PAUSED_BY_WECHAT if (_string(item, "pausedReason") or "").startswith("WeChat") else PAUSED_BY_GITHUB
 
 
 def release_delivery(account_id: str, sub_id: str, item_key: str) -> None:
