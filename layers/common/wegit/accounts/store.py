@@ -19,10 +19,8 @@ from wegit.settings import get_settings
 
 PROFILE = "PROFILE"
 SESSION_PREFIX = "SESSION#"
-CONDITION_FAILED = "ConditionalCheckFailedException"
-BATCH_WRITE_SIZE = 25  # DynamoDB's limit per BatchWriteItem
-UNPROCESSED_ROUNDS = 5  # a batch's leftovers (throttling) are asked again this many times
-Item = dict[str, Any]
+CONDITION_FAILED = dynamodb.CONDITION_FAILED
+Item = dynamodb.Item
 
 
 @dataclass(frozen=True)
@@ -54,14 +52,7 @@ def _key(account_id: str, sk: str) -> Item:
     return {"accountId": {"S": account_id}, "sk": {"S": sk}}
 
 
-def _number(item: Item, name: str) -> int | None:
-    value = item.get(name)
-    return int(float(value["N"])) if value and "N" in value else None
-
-
-def _string(item: Item, name: str) -> str | None:
-    value = item.get(name)
-    return str(value["S"]) if value and "S" in value else None
+_number, _string = dynamodb.number, dynamodb.string
 
 
 def _account(item: Item) -> Account:
@@ -88,23 +79,8 @@ def _update(
     condition: str | None = None,
     **extra: Any,
 ) -> Item:
-    """One UpdateItem. Every attribute is named through ExpressionAttributeNames (`#name` is `name`), so a
-    reserved word never breaks an expression."""
-    text = f"{expression} {condition or ''}"
-    names = {f"#{word[1:]}": word[1:] for word in _placeholders(text, "#")}
-    params: dict[str, Any] = {"TableName": _table(), "Key": _key(account_id, sk), "UpdateExpression": expression}
-    if names:
-        params["ExpressionAttributeNames"] = names
-    if values:
-        params["ExpressionAttributeValues"] = dict(values)
-    if condition:
-        params["ConditionExpression"] = condition
-    return dynamodb.client().update_item(**params, **extra)
-
-
-def _placeholders(text: str, mark: str) -> set[str]:
-    words = text.replace(",", " ").replace("(", " ").replace(")", " ").split()
-    return {word for word in words if word.startswith(mark)}
+    """One UpdateItem of an account's item (`#name` in the expressions is the attribute `name`)."""
+    return dynamodb.update(_table(), _key(account_id, sk), expression, values, condition, **extra)
 
 
 def upsert_account(account_id: str, openid: str, unionid: str | None, now: int) -> Account:
@@ -146,7 +122,7 @@ def load(account_id: str, token_hash: str) -> tuple[Account | None, Session | No
 def _batch_get(keys: list[Item]) -> Iterator[Item]:
     """The items of `keys` that exist; the keys DynamoDB left unprocessed (throttling) are asked again."""
     table, request = _table(), {"Keys": keys}
-    for round_ in range(UNPROCESSED_ROUNDS):
+    for round_ in range(dynamodb.UNPROCESSED_ROUNDS):
         answer = dynamodb.client().batch_get_item(RequestItems={table: request})
         yield from answer.get("Responses", {}).get(table, [])
         request = answer.get("UnprocessedKeys", {}).get(table, {})
@@ -236,18 +212,5 @@ def delete_account(account_id: str) -> int:
         if "LastEvaluatedKey" not in page:
             break
         query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    for start in range(0, len(keys), BATCH_WRITE_SIZE):
-        _batch_delete(keys[start : start + BATCH_WRITE_SIZE])
+    dynamodb.batch_delete(_table(), keys)
     return len(keys)
-
-
-def _batch_delete(keys: list[Item]) -> None:
-    table = _table()
-    requests: list[Item] = [{"DeleteRequest": {"Key": key}} for key in keys]
-    for round_ in range(UNPROCESSED_ROUNDS):
-        answer = dynamodb.client().batch_write_item(RequestItems={table: requests})
-        requests = answer.get("UnprocessedItems", {}).get(table, [])
-        if not requests:
-            return
-        time.sleep(0.05 * 2**round_)
-    raise AwsError("ProvisionedThroughputExceededException", "items left unprocessed", 400)

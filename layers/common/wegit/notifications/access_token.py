@@ -56,27 +56,19 @@ def access_token(*, stale: str | None = None) -> str:
     return answer.value
 
 
+def _key() -> dict[str, Any]:
+    return {"accountId": {"S": PARTITION}, "sk": {"S": SORT_KEY}}
+
+
 def _update(expression: str, values: dict[str, Any] | None = None, condition: str | None = None) -> None:
-    """One UpdateItem of the token's item (attributes named `#name` in the expressions are `name`)."""
-    words = (expression + " " + (condition or "")).replace(",", " ").replace("(", " ").replace(")", " ").split()
-    params: dict[str, Any] = {
-        "TableName": get_settings().notifications_table,
-        "Key": {"accountId": {"S": PARTITION}, "sk": {"S": SORT_KEY}},
-        "UpdateExpression": expression,
-        "ExpressionAttributeNames": {word: word[1:] for word in words if word.startswith("#")},
-    }
-    if values:
-        params["ExpressionAttributeValues"] = values
-    if condition:
-        params["ConditionExpression"] = condition
-    dynamodb.client().update_item(**params)
+    dynamodb.update(get_settings().notifications_table, _key(), expression, values, condition)
 
 
 def _read() -> tuple[str | None, float]:
     """The cached token and when it expires (None, 0 when there is none)."""
     answer = dynamodb.client().get_item(
         TableName=get_settings().notifications_table,
-        Key={"accountId": {"S": PARTITION}, "sk": {"S": SORT_KEY}},
+        Key=_key(),
         ConsistentRead=True,
     )
     item = answer.get("Item") or {}
@@ -91,7 +83,7 @@ def _lock(now: float) -> bool:
             "attribute_not_exists(#lockedUntil) OR #lockedUntil < :now",
         )
     except AwsError as exc:
-        if exc.code == "ConditionalCheckFailedException":
+        if exc.code == dynamodb.CONDITION_FAILED:
             return False
         raise
     return True

@@ -28,11 +28,9 @@ WATCH = "WATCH"
 DUE_INDEX = "due"
 REPO_INDEX = "byRepo"
 DELIVERY_KEPT_FOR = 30 * 86400  # a redelivered message older than this could send twice; SQS keeps 4 days at most
-CONDITION_FAILED = "ConditionalCheckFailedException"
+CONDITION_FAILED = dynamodb.CONDITION_FAILED
 TRANSACTION_CANCELED = "TransactionCanceledException"
 CONFLICT_ROUNDS = 6  # a transaction cancelled by another on the same item (a repository's count) is tried again
-BATCH_WRITE_SIZE = 25  # DynamoDB's limit per BatchWriteItem
-UNPROCESSED_ROUNDS = 5  # a batch's leftovers (throttling) are asked again this many times
 Item = dict[str, Any]
 
 
@@ -118,22 +116,7 @@ def _key(partition: str, sort_key: str) -> Item:
     return {"accountId": {"S": partition}, "sk": {"S": sort_key}}
 
 
-def _int(text: str) -> int:
-    """A DynamoDB number as an int (exact for the large ids GitHub gives releases)."""
-    try:
-        return int(text)
-    except ValueError:
-        return int(float(text))
-
-
-def _number(item: Item, name: str) -> int | None:
-    value = item.get(name)
-    return _int(str(value["N"])) if value and "N" in value else None
-
-
-def _string(item: Item, name: str) -> str | None:
-    value = item.get(name)
-    return str(value["S"]) if value and "S" in value else None
+_number, _string = dynamodb.number, dynamodb.string
 
 
 def _bool(item: Item, name: str) -> bool:
@@ -165,16 +148,7 @@ def _subscription(item: Item) -> Subscription:
     )
 
 
-def _placeholders(text: str, mark: str) -> set[str]:
-    for separator in ",()":
-        text = text.replace(separator, " ")
-    return {word for word in text.split() if word.startswith(mark)}
-
-
-def _names(*texts: str | None) -> dict[str, str]:
-    """Every attribute is named through ExpressionAttributeNames (`#name` is `name`): a reserved word never
-    breaks an expression."""
-    return {word: word[1:] for word in _placeholders(" ".join(text or "" for text in texts), "#")}
+_names = dynamodb.names
 
 
 def _update(
@@ -186,17 +160,7 @@ def _update(
     **extra: Any,
 ) -> Item:
     """One UpdateItem with the attribute names of `expression` and `condition` filled in."""
-    params: Item = {
-        "TableName": _table(),
-        "Key": _key(partition, sort_key),
-        "UpdateExpression": expression,
-        "ExpressionAttributeNames": _names(expression, condition),
-    }
-    if values:
-        params["ExpressionAttributeValues"] = dict(values)
-    if condition:
-        params["ConditionExpression"] = condition
-    return dynamodb.client().update_item(**params, **extra)
+    return dynamodb.update(_table(), _key(partition, sort_key), expression, values, condition, **extra)
 
 
 def _conditional(call: Any, *args: Any, **kwargs: Any) -> bool:
@@ -530,22 +494,13 @@ def delete_account(account_id: str) -> int:
         "ExpressionAttributeValues": {":id": {"S": account_id}},
         "ConsistentRead": True,
     })]  # fmt: skip
-    for start in range(0, len(keys), BATCH_WRITE_SIZE):
-        _batch_delete(keys[start : start + BATCH_WRITE_SIZE])
+    _batch_delete(keys)
     return deleted + len(keys)
 
 
 def _batch_delete(keys: list[Item]) -> None:
-    """One BatchWriteItem of deletes; the requests DynamoDB left unprocessed (throttling) are sent again."""
-    table = _table()
-    requests: list[Item] = [{"DeleteRequest": {"Key": key}} for key in keys]
-    for round_ in range(UNPROCESSED_ROUNDS):
-        answer = dynamodb.client().batch_write_item(RequestItems={table: requests})
-        requests = answer.get("UnprocessedItems", {}).get(table, [])
-        if not requests:
-            return
-        time.sleep(0.05 * 2**round_)
-    raise AwsError("ProvisionedThroughputExceededException", "items left unprocessed", 400)
+    """Every key deleted in batches (dynamodb.batch_delete)."""
+    dynamodb.batch_delete(_table(), keys)
 
 
 # -- pipeline: what the dispatcher and the worker read and write --------------------------------------------
