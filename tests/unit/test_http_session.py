@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -11,9 +12,10 @@ from typing import Any
 import pytest
 import requests
 from pytest_httpserver import HTTPServer
+from urllib3.connection import HTTPConnection
 from werkzeug import Request, Response
 
-from wegit import errors
+from wegit import deadline, errors
 from wegit.http_session import (
     build_session,
     get_session,
@@ -253,3 +255,25 @@ def test_rate_limit_left_is_a_metric(httpserver: HTTPServer, session, capsys, mo
     assert directive["Metrics"] == [{"Name": "GitHubRateLimitRemaining", "Unit": "Count"}]
     assert blobs[0]["GitHubRateLimitRemaining"] in (4321, [4321.0])
     assert (blobs[0]["resource"], blobs[0]["credential"]) == ("search", credential)
+
+
+def test_a_call_still_connecting_when_its_invocation_ends_ends_with_it(monkeypatch):
+    """The end of an invocation can come while one of its calls is connecting (no socket to shut yet): the
+    call must end as soon as it has connected, not wait out its read timeout for an answer nobody reads."""
+    listener = socket.create_server(("127.0.0.1", 0))  # accepts (the kernel's backlog) and never answers
+    session = build_session(Settings(connect_timeout=1.0, read_timeout=5.0, total_timeout=8.0))
+    context = type("Context", (), {"get_remaining_time_in_millis": lambda self: 30_000})()
+    connect = HTTPConnection._new_conn
+
+    def connect_as_the_invocation_ends(self: HTTPConnection) -> socket.socket:
+        sock = connect(self)
+        assert ending is not None
+        ending.end()  # the answer was sent while this call connected
+        return sock
+
+    monkeypatch.setattr(HTTPConnection, "_new_conn", connect_as_the_invocation_ends)
+    with listener, deadline.invocation(context) as ending:
+        started = time.monotonic()
+        with pytest.raises((errors.UpstreamUnavailable, errors.UpstreamTimeout)):
+            session.get(f"http://127.0.0.1:{listener.getsockname()[1]}/slow")
+        assert time.monotonic() - started < 2.5, "the call waited for its read timeout (5 s)"

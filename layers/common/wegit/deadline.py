@@ -44,6 +44,17 @@ class Scope:
     def hold(self, connection: Any) -> None:
         with self._lock:
             self._busy.add(connection)
+            ended = self.ended
+        if ended:  # lent as the scope ended: end() did not see it
+            _shut(connection)
+
+    def connected(self, connection: Any) -> None:
+        """A held connection has just connected: shut it if the scope ended while it was connecting (end()
+        found no socket to shut then), so its call ends now instead of at its read timeout."""
+        with self._lock:
+            ended = self.ended
+        if ended:
+            _shut(connection)
 
     def release(self, connection: Any) -> None:
         with self._lock:
@@ -55,11 +66,15 @@ class Scope:
             self.ended = True
             busy, self._busy = self._busy, set()
         for connection in busy:
-            sock = getattr(connection, "sock", None)
-            if sock is not None:
-                with suppress(OSError):  # already closed by the other side
-                    sock.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked reading it
+            _shut(connection)
         return len(busy)
+
+
+def _shut(connection: Any) -> None:
+    sock = getattr(connection, "sock", None)
+    if sock is not None:  # none yet while connecting: `connected` shuts it once it has one
+        with suppress(OSError):  # already closed by the other side
+            sock.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked reading it
 
 
 _scope: contextvars.ContextVar[Scope | None] = contextvars.ContextVar("wegit_scope", default=None)

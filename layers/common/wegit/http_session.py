@@ -96,18 +96,27 @@ class _BoundedRetry(Retry):
 def _held(base: type[HTTPConnectionPool]) -> type[HTTPConnectionPool]:
     """`base` with each connection it lends held by the current scope, so the scope's end can shut it."""
 
+    class Connection(base.ConnectionCls):  # type: ignore[name-defined,misc]
+        def connect(self) -> None:
+            super().connect()
+            scope = getattr(self, "wegit_scope", None)
+            if scope is not None:
+                scope.connected(self)
+
     class Held(base):  # type: ignore[valid-type,misc]
+        ConnectionCls = Connection
+
         def _get_conn(self, timeout: float | None = None) -> Any:
             connection = super()._get_conn(timeout)
-            scope = deadline.current()
+            connection.wegit_scope = scope = deadline.current()
             if scope is not None:
                 scope.hold(connection)
-                connection.wegit_scope = scope
             return connection
 
         def _put_conn(self, conn: Any) -> None:
-            scope = getattr(conn, "wegit_scope", None)
+            scope = getattr(conn, "wegit_scope", None)  # conn is None for a slot freed without a connection
             if scope is not None:
+                conn.wegit_scope = None
                 scope.release(conn)
             super()._put_conn(conn)
 
