@@ -110,6 +110,42 @@ def test_the_connection_opens_before_urllib3_is_imported(lambda_environment, pro
     assert done.stdout.split() == ["1", "False"]  # opened with the standard library alone
 
 
+# What the connection must not wait for: each loads in a few ms of init (dataclasses ~12, socket ~5-10, typing ~4).
+HEAVY = {"dataclasses", "socket", "selectors", "enum", "typing", "urllib.parse", "wegit.settings", "requests"}
+
+
+@pytest.mark.parametrize("module", ["wegit.github.preconnect", "wegit.github.preconnect_readme"])
+def test_the_connection_is_asked_for_before_anything_heavy_is_imported(module):
+    import json
+    import subprocess
+    import sys
+
+    from local.template import LAYER_DIR
+
+    probe = (
+        "import json, sys; before = set(sys.modules); import wegit.preconnect as p; "
+        "p.start = lambda url, connections=1: print(json.dumps([url, sorted(set(sys.modules) - before)])); "
+        f"import {module}"
+    )
+    done = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", f"import sys; sys.path.insert(0, {str(LAYER_DIR)!r}); {probe}"],
+        env={"GITHUB_API_URL": "https://github.example/api/", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    url, loaded = json.loads(done.stdout)
+    assert url == "https://github.example/api"  # the setting as wegit.settings reads it
+    assert not HEAVY & set(loaded), f"loaded before the connection was asked for: {sorted(HEAVY & set(loaded))}"
+
+
+def test_an_address_is_read_from_a_url():
+    assert preconnect._address("https://api.github.com") == (True, "api.github.com", 443)
+    assert preconnect._address("http://user:pw@127.0.0.1:8080/api?x=1") == (False, "127.0.0.1", 8080)
+    assert preconnect._address("HTTPS://[::1]:8443/api") == (True, "::1", 8443)
+    assert preconnect._address("http://[::1]/") == (False, "::1", 80)
+
+
 @pytest.fixture
 def tls_server(tmp_path):
     """A loopback HTTPS server with a certificate of its own (trusted through REQUESTS_CA_BUNDLE), counting the

@@ -2,8 +2,9 @@
 background threads while the imports run, then hand them to the shared session's pool on the first request.
 
 A cold first request then pays max(init, handshake) plus one round trip instead of init plus three (TCP, TLS,
-the request). The threads use only the standard library's socket and ssl, so they connect within the first
-milliseconds of init instead of after urllib3 has imported; the sockets become urllib3 connections at the
+the request). This module imports next to nothing and the threads ask for the connection with the C module
+`_socket` alone (then wrap it in `socket` and `ssl`), so the TCP handshake starts within the first milliseconds
+of init, not after urllib3 (or even `socket`) has imported; the sockets become urllib3 connections at the
 hand-over. It never fails a request: a connection that did not open in time is simply not there, and the
 request opens its own.
 
@@ -12,12 +13,14 @@ are dropped, after restore the session and the DynamoDB client are made anew and
 
 from __future__ import annotations
 
+import _socket  # the C module alone: `socket` (selectors, enum: ~5-10 ms) loads once the connection is asked for
 import os
-import socket
 import sys
 import threading
-from typing import Any
-from urllib.parse import urlsplit
+
+TYPE_CHECKING = False  # typing itself is ~4 ms of init: the annotations' names only for the type checker
+if TYPE_CHECKING:
+    from typing import Any
 
 HANDOVER_WAIT_SECONDS = 0.5  # a handshake still under way at the first request is worth this much waiting for
 CONNECT_TIMEOUT = 3.05
@@ -61,17 +64,40 @@ def _ca_bundle() -> str | None:
     return os.path.join(os.path.dirname(found.origin), "cacert.pem")
 
 
+def _address(url: str) -> tuple[bool, str, int]:
+    """Whether `url` is https, its host and port (an IPv6 host in brackets)."""
+    scheme, _, rest = url.partition("://")
+    netloc = rest.split("/", 1)[0].split("?", 1)[0].rpartition("@")[2]
+    if netloc.startswith("["):
+        host, _, port = netloc[1:].partition("]")
+        port = port[1:]
+    else:
+        host, _, port = netloc.partition(":")
+    https = scheme.lower() == "https"
+    return https, host, int(port) if port else (443 if https else 80)
+
+
 def _open(url: str, opened: list[Any]) -> None:
     try:
-        parts = urlsplit(url)
-        https = parts.scheme == "https"
-        sock = socket.create_connection((parts.hostname or "", parts.port or (443 if https else 80)), CONNECT_TIMEOUT)
+        https, host, port = _address(url)
+        family, kind, proto, _, address = _socket.getaddrinfo(host, port, 0, _socket.SOCK_STREAM)[0]
+        raw = _socket.socket(family, kind, proto)
+        raw.settimeout(CONNECT_TIMEOUT)
+        try:
+            raw.connect(address)
+        except OSError:
+            raw.close()
+            raise
+        import socket
+
+        sock = socket.socket(family, kind, proto, fileno=raw.detach())
+        sock.settimeout(CONNECT_TIMEOUT)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as urllib3 sets it
         if https:
             import ssl
 
             context = ssl.create_default_context(cafile=_ca_bundle())  # hostname and certificate checked
-            sock = context.wrap_socket(sock, server_hostname=parts.hostname)
+            sock = context.wrap_socket(sock, server_hostname=host)
         opened.append(sock)
     except Exception:  # noqa: S110 - a connection that did not open is simply not there
         pass

@@ -7,34 +7,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from wegit import __version__
+from wegit.environment import GITHUB_API_URL, SettingsError, github_api_url, number, url
 
-
-class SettingsError(RuntimeError):
-    """A setting is missing or malformed: a deployment mistake, not a client error."""
-
-
-def _url(name: str, default: str) -> str:
-    value = os.environ.get(name, default).rstrip("/")
-    if not value.startswith(("http://", "https://")):
-        raise SettingsError(f"{name} must be an http(s) URL, got {value!r}")
-    return value
-
-
-def _number(name: str, default: float, minimum: float = 0.0) -> float:
-    raw = os.environ.get(name, str(default))
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
-    if value < minimum:
-        raise SettingsError(f"{name} must be at least {minimum}, got {raw!r}")
-    return value
+__all__ = ["Settings", "SettingsError", "get_settings"]
 
 
 @dataclass(frozen=True)
 class Settings:
     stage: str = "local"
-    github_api_url: str = "https://api.github.com"
+    github_api_url: str = GITHUB_API_URL
     github_web_url: str = "https://github.com"
     connect_timeout: float = 3.05
     read_timeout: float = 10.0
@@ -67,16 +48,16 @@ def get_settings() -> Settings:
     stage = os.environ.get("STAGE", "local")
     return Settings(
         stage=stage,
-        github_api_url=_url("GITHUB_API_URL", "https://api.github.com"),
-        github_web_url=_url("GITHUB_WEB_URL", "https://github.com"),
-        connect_timeout=_number("HTTP_CONNECT_TIMEOUT", 3.05, minimum=0.01),
-        read_timeout=_number("HTTP_READ_TIMEOUT", 10.0, minimum=0.01),
-        total_timeout=_number("HTTP_TOTAL_TIMEOUT", 8.0, minimum=0.1),
+        github_api_url=github_api_url(),
+        github_web_url=url("GITHUB_WEB_URL", "https://github.com"),
+        connect_timeout=number("HTTP_CONNECT_TIMEOUT", 3.05, minimum=0.01),
+        read_timeout=number("HTTP_READ_TIMEOUT", 10.0, minimum=0.01),
+        total_timeout=number("HTTP_TOTAL_TIMEOUT", 8.0, minimum=0.1),
         user_agent=f"WeGit-API/{__version__} ({stage}; +https://github.com/wegit)",
         github_token_parameter=os.environ.get("GITHUB_TOKEN_PARAMETER", ""),
         trending_table=os.environ.get("TRENDING_TABLE", "TrendingTable"),
-        trending_max_age=int(_number("TRENDING_MAX_AGE", 7200, minimum=60)),
-        trending_pace=_number("TRENDING_PACE_SECONDS", 1.0),
+        trending_max_age=int(number("TRENDING_MAX_AGE", 7200, minimum=60)),
+        trending_pace=number("TRENDING_PACE_SECONDS", 1.0),
         trending_history_table=os.environ.get("TRENDING_HISTORY_TABLE", "TrendingHistoryTable"),
         trending_date_from_event=os.environ.get("TRENDING_DATE_FROM_EVENT", "") == "1",
         rate_limit_table=os.environ.get("RATE_LIMIT_TABLE", ""),
@@ -84,10 +65,10 @@ def get_settings() -> Settings:
         notifications_table=os.environ.get("NOTIFICATIONS_TABLE", "NotificationsTable"),
         wechat_templates=tuple(t.strip() for t in os.environ.get("WECHAT_TEMPLATE_IDS", "").split(",") if t.strip()),
         github_token_key=os.environ.get("GITHUB_TOKEN_KEY", ""),
-        wechat_api_url=_url("WECHAT_API_URL", "https://api.weixin.qq.com"),
+        wechat_api_url=url("WECHAT_API_URL", "https://api.weixin.qq.com"),
         wechat_app_id=os.environ.get("WECHAT_APP_ID", ""),
         wechat_secret_parameter=os.environ.get("WECHAT_SECRET_PARAMETER", ""),
         wechat_page=os.environ.get("WECHAT_PAGE", "pages/notifications/index"),
         notifications_queue_url=os.environ.get("NOTIFICATIONS_QUEUE_URL", ""),
-        notifications_window=int(_number("NOTIFICATIONS_WINDOW_SECONDS", 300, minimum=60)),
+        notifications_window=int(number("NOTIFICATIONS_WINDOW_SECONDS", 300, minimum=60)),
     )

@@ -2,6 +2,6 @@
 background thread while the rest of the function imports (wegit.preconnect)."""
 
 from wegit import preconnect
-from wegit.settings import get_settings
+from wegit.environment import github_api_url
 
-preconnect.start(get_settings().github_api_url)
+preconnect.start(github_api_url())

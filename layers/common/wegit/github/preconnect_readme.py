@@ -2,6 +2,6 @@
 connections open during init (wegit.github.preconnect opens one for the other GitHub functions)."""
 
 from wegit import preconnect
-from wegit.settings import get_settings
+from wegit.environment import github_api_url
 
-preconnect.start(get_settings().github_api_url, connections=2)
+preconnect.start(github_api_url(), connections=2)
