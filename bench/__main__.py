@@ -280,7 +280,7 @@ def main() -> int:  # noqa: PLR0912, PLR0915 - one straight run, section by sect
                     cold.sample(
                         "bytecode", lambda_python.BUILD / function, event=api_event(path, query, headers), env=extra
                     )
-                    for _ in range(max(3, ROUNDS // 2))
+                    for _ in range(ROUNDS)
                 ]
                 key = f"{route} {variant}".strip()
                 first[key] = {
@@ -289,7 +289,7 @@ def main() -> int:  # noqa: PLR0912, PLR0915 - one straight run, section by sect
                     "total_ms": median([sample["init"] + sample["request"] for sample in samples]),
                 }
         original = [
-            cold.sample("bytecode", None, url=f"{proxy.url}/api/users/octocat") for _ in range(max(3, ROUNDS // 2))
+            cold.sample("bytecode", None, url=f"{proxy.url}/api/users/octocat") for _ in range(ROUNDS)
         ]
         first["original: import requests, one request"] = {
             "init_ms": median([sample["init"] for sample in original]),
