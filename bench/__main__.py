@@ -288,9 +288,7 @@ def main() -> int:  # noqa: PLR0912, PLR0915 - one straight run, section by sect
                     "request_ms": median([sample["request"] for sample in samples]),
                     "total_ms": median([sample["init"] + sample["request"] for sample in samples]),
                 }
-        original = [
-            cold.sample("bytecode", None, url=f"{proxy.url}/api/users/octocat") for _ in range(ROUNDS)
-        ]
+        original = [cold.sample("bytecode", None, url=f"{proxy.url}/api/users/octocat") for _ in range(ROUNDS)]
         first["original: import requests, one request"] = {
             "init_ms": median([sample["init"] for sample in original]),
             "request_ms": median([sample["request"] for sample in original]),
