@@ -154,6 +154,30 @@ def test_delete_me_removes_subscriptions_grants_and_more(http, bound, table):
         assert account not in repr(table(name)), name
 
 
+def test_nothing_is_subscribed_while_delete_me_runs(http, bound, table):
+    """A DELETE /me under way (its first step marks the account closing) refuses new subscriptions and grants
+    with a 401 that says to log in again, and can itself be retried with the same session."""
+    session = bound("leaving")
+    account = session.split("_")[1]
+    table.client.update_item(
+        TableName="AccountsTable", Key={"accountId": {"S": account}, "sk": {"S": "PROFILE"}},
+        UpdateExpression="SET closingAt = :now", ExpressionAttributeValues={":now": {"N": "1800000000"}},
+    )  # fmt: skip
+    for path, body in (
+        ("/subscriptions", {"kind": "notifications"}),
+        ("/subscriptions", {"kind": "releases", "repo": "owner/leaving-repo"}),
+        ("/subscriptions/grants", {"templateId": "tmpl-github-notification", "count": 1}),
+    ):
+        refused = call(http, "POST", path, session, json=body)
+        assert refused.status_code == 401, (path, refused.text)
+        assert refused.json()["code"] == "session_invalid" and "DELETE /me" in refused.json()["message"]
+        assert refused.headers["WWW-Authenticate"].startswith('Bearer realm="WeGit session"')
+    assert account not in repr(table("NotificationsTable"))
+    assert call(http, "DELETE", "/me", session).status_code == 204
+    for name in load().tables:
+        assert account not in repr(table(name)), name
+
+
 def test_a_token_that_cannot_read_notifications_is_refused_when_subscribing(http, github, wechat):
     """A fine-grained token (GitHub's notifications API takes classic tokens only) would fail every poll."""
     session = login(http, "fine-grained")

@@ -391,3 +391,33 @@ def test_the_worker_writes_nothing_for_a_deleted_account(store):
     assert store.item_at(account_id, "DELIVERY#" + sub.id + "#k") is None
     assert store.grants(account_id) == {} and store.list_subscriptions(account_id) == []
     assert store.give_back_grant(new_id(), "tmpl") is False
+
+
+def test_nothing_new_is_written_for_an_account_being_deleted(store):
+    """DELETE /me marks the account closing before it sweeps the notifications partition: a subscription or a
+    grant written with the account's check either lands before the mark (and the sweep removes it) or is
+    refused; an account that is gone altogether is refused the same way."""
+    from wegit.accounts import store as accounts
+    from wegit.notifications.models import GRANT, REPO, SUBSCRIPTION, WATCH
+
+    open_, closing, gone, repo = new_id(), new_id(), new_id(), f"octo/{new_id()}"
+    for account_id in (open_, closing):
+        accounts.upsert_account(account_id, f"openid-{account_id}", None, NOW)
+    accounts.close(closing, NOW)
+    accounts.close(gone, NOW)  # no profile: nothing to mark, no error (a retried DELETE /me)
+
+    sub, created = store.add_subscription(open_, "releases", repo, False, NOW, accounts.open_check(open_))
+    assert created and store.add_grants(open_, "tmpl", 2, accounts.open_check(open_)) == 2
+    for account_id in (closing, gone):
+        for kind, name in (("releases", repo), ("notifications", None)):
+            with pytest.raises(store.AccountClosed):
+                store.add_subscription(account_id, kind, name, False, NOW, accounts.open_check(account_id))
+        with pytest.raises(store.AccountClosed):
+            store.add_grants(account_id, "tmpl", 1, accounts.open_check(account_id))
+        assert store.list_subscriptions(account_id) == [] and store.grants(account_id) == {}
+    # the refused releases subscriptions counted no watcher in: the open account's is the only one
+    assert int(stored(REPO + repo, WATCH).remaining) == 1
+    assert stored(open_, SUBSCRIPTION + sub.id) is not None and stored(open_, GRANT + "tmpl").remaining == 2
+    # subscribing again to what the account has is still "found", even with the check
+    again, created_again = store.add_subscription(open_, "releases", repo, False, NOW + 1, accounts.open_check(open_))
+    assert (again.id, created_again) == (sub.id, False)

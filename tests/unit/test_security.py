@@ -51,7 +51,7 @@ ALLOWED = {
         str({"Fn::Sub": "${ShareCodesBucket.Arn}/codes/*"}): ["s3:DeleteObject"],
     },
     "CreateSubscriptionFunction": {
-        "AccountsTable": SESSION,
+        "AccountsTable": [*SESSION, "dynamodb:ConditionCheckItem"],  # written only while the account is open
         "NotificationsTable": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"],
         "GitHubTokenKey": ["kms:Decrypt"],
         "parameter": TOKEN_PARAMETER,
@@ -63,7 +63,10 @@ ALLOWED = {
         "AccountsTable": SESSION,
         "NotificationsTable": ["dynamodb:GetItem", "dynamodb:DeleteItem", "dynamodb:UpdateItem"],
     },
-    "CreateGrantsFunction": {"AccountsTable": SESSION, "NotificationsTable": ["dynamodb:UpdateItem"]},
+    "CreateGrantsFunction": {
+        "AccountsTable": [*SESSION, "dynamodb:ConditionCheckItem"],
+        "NotificationsTable": ["dynamodb:UpdateItem", "dynamodb:GetItem"],
+    },
     "ListNotificationsFunction": {"AccountsTable": SESSION, "GitHubTokenKey": ["kms:Decrypt"]},
     "MarkNotificationReadFunction": {"AccountsTable": SESSION, "GitHubTokenKey": ["kms:Decrypt"]},
     "PutGitHubTokenFunction": {  # subscriptions the old token paused resumed

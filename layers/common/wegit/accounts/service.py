@@ -99,10 +99,12 @@ def unbind_github_token(caller: Caller) -> None:
 def delete_account(caller: Caller) -> None:
     """Everything the service holds about the caller, in every table: subscriptions, grants, deliveries and
     cursors, the shares it made (and their codes, unless another account made them too) first, then the account,
-    its sessions and its token (so a failure halfway can be retried)."""
+    its sessions and its token (so a failure halfway can be retried). The account is marked closing first: a
+    subscription or grant written meanwhile is refused, or written before the sweep that removes it."""
     from wegit.notifications import store as notifications
     from wegit.share import service as shares
 
+    store.close(caller.account_id, int(time.time()))
     deleted = notifications.delete_account(caller.account_id)
     deleted += shares.delete_account(caller.account_id)
     deleted += store.delete_account(caller.account_id)

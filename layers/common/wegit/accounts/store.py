@@ -196,6 +196,30 @@ def mark_invalid(account_id: str, bound_at: int) -> bool:
     return True
 
 
+def close(account_id: str, now: int) -> None:
+    """DELETE /me has begun: from now on no other table takes a new item of the account (`open_check`), while
+    its sessions still work, so a deletion that failed halfway can be retried."""
+    try:
+        _update(account_id, PROFILE, "SET #closingAt = if_not_exists(#closingAt, :now)", {":now": {"N": str(now)}},
+                "attribute_exists(#sk)")  # fmt: skip
+    except AwsError as exc:
+        if exc.code != CONDITION_FAILED:  # no profile: deleted already (a retry)
+            raise
+
+
+def open_check(account_id: str) -> Item:
+    """The ConditionCheck, for another table's TransactWriteItems, that the account exists and no DELETE /me has
+    begun: what it writes with it cannot outlive the account."""
+    return {
+        "ConditionCheck": {
+            "TableName": _table(),
+            "Key": _key(account_id, PROFILE),
+            "ConditionExpression": "attribute_exists(#sk) AND attribute_not_exists(#closingAt)",
+            "ExpressionAttributeNames": {"#sk": "sk", "#closingAt": "closingAt"},
+        }
+    }
+
+
 def delete_account(account_id: str) -> int:
     """Every item of the account (profile and sessions); returns how many were deleted."""
     keys: list[Item] = []

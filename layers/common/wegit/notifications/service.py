@@ -6,9 +6,10 @@ import time
 from typing import Any
 
 from wegit.accounts import sessions
+from wegit.accounts import store as accounts
 from wegit.accounts.service import iso
 from wegit.accounts.sessions import Caller
-from wegit.errors import BadRequest, Forbidden, NotFound
+from wegit.errors import BadCredentials, BadRequest, Forbidden, NotFound
 from wegit.github import client as github
 from wegit.github import projections
 from wegit.github.client import Page
@@ -24,6 +25,7 @@ PRIVATE = (
     "{repo} is not a public repository: releases are watched for public repositories only (one poll with the "
     "service's token serves every subscriber, and it cannot see a private repository)"
 )
+CLOSED = "this account is being deleted (DELETE /me): log in again with POST /sessions to start anew"
 CANNOT_READ = (
     "the bound GitHub token cannot read notifications: GitHub's notifications API takes classic tokens with the "
     "notifications or repo scope only (fine-grained tokens cannot read them); bind one with PUT /me/github-token"
@@ -73,7 +75,12 @@ def subscribe(who: Caller, kind: str, repo: str | None, include_all: bool) -> tu
         return shown(existing), False
     if store.count_subscriptions(who.account_id) >= MAX_SUBSCRIPTIONS:
         raise BadRequest(f"at most {MAX_SUBSCRIPTIONS} subscriptions per user: delete one first")
-    subscription, created = store.add_subscription(who.account_id, kind, repo, include_all, int(time.time()))
+    try:
+        subscription, created = store.add_subscription(
+            who.account_id, kind, repo, include_all, int(time.time()), accounts.open_check(who.account_id)
+        )
+    except store.AccountClosed:
+        raise BadCredentials(CLOSED, "session_invalid") from None
     logger.info("subscribed", extra={"kind": kind, "new": created})
     return shown(subscription), created
 
@@ -104,7 +111,10 @@ def record_grants(who: Caller, template_id: str, count: int) -> dict[str, Any]:
         raise BadRequest(
             f"invalid parameter templateId: not one of this mini-program's templates ({', '.join(templates)})"
         )
-    remaining = store.add_grants(who.account_id, template_id, count)
+    try:
+        remaining = store.add_grants(who.account_id, template_id, count, accounts.open_check(who.account_id))
+    except store.AccountClosed:
+        raise BadCredentials(CLOSED, "session_invalid") from None
     logger.info("grants recorded", extra={"template": template_id, "count": count})
     return {"templateId": template_id, "remaining": remaining}
 

@@ -38,6 +38,10 @@ class SubscriptionGone(Exception):
     """The subscription was deleted (DELETE /subscriptions/{id}, DELETE /me) while the worker held it."""
 
 
+class AccountClosed(Exception):
+    """The account is gone or being deleted (DELETE /me): nothing new is written for it."""
+
+
 @dataclass(frozen=True)
 class Subscription:
     account_id: str
@@ -293,9 +297,12 @@ def count_subscriptions(account_id: str) -> int:
 
 
 def add_subscription(
-    account_id: str, kind: str, repo: str | None, include_all: bool, now: int
+    account_id: str, kind: str, repo: str | None, include_all: bool, now: int, account_open: Item | None = None
 ) -> tuple[Subscription, bool]:
-    """Create the subscription, or find it when the user has it already (False)."""
+    """Create the subscription, or find it when the user has it already (False). Written in one transaction with
+    `account_open` (the accounts store's check that the account exists and is not being deleted) and, for a
+    repository's releases, the repository's watcher count: never one without the others. AccountClosed when
+    the account is gone or going. (Without `account_open`, as the store's own tests call it, no account is checked.)"""
     sub_id = subscription_id(kind, repo, include_all)
     item: Item = {
         **_key(account_id, SUBSCRIPTION + sub_id),
@@ -312,17 +319,21 @@ def add_subscription(
             item["watchRepo"] = {"S": repo.lower()}
     else:
         item["shard"], item["dueAt"] = {"S": shard_for(account_id + sub_id)}, _n(now)  # due at once
+    put = {"TableName": _table(), "Item": item, "ConditionExpression": "attribute_not_exists(#sk)",
+           "ExpressionAttributeNames": {"#sk": "sk"}}  # fmt: skip
+    checks = [account_open] if account_open else []
+    writes = [*checks, {"Put": put}]
     if kind == "releases" and repo:
-        # the subscription and its count on the repository in one transaction: never one without the other
-        put = {"TableName": _table(), "Item": item, "ConditionExpression": "attribute_not_exists(#sk)",
-               "ExpressionAttributeNames": {"#sk": "sk"}}  # fmt: skip
-        if _transact([{"Put": put}, {"Update": _watcher_change(repo, +1, now)}]):
-            return _subscription(item), True
-    elif _conditional(_put_new, item):
+        writes.append({"Update": _watcher_change(repo, +1, now)})
+    failed = _failed_conditions(writes)
+    if not failed:
         return _subscription(item), True
-    existing = get_subscription(account_id, sub_id)
+    closed, exists = (failed[0], failed[1]) if checks else (False, failed[0])
+    existing = get_subscription(account_id, sub_id) if exists else None
     if existing is not None:
         return existing, False
+    if closed:
+        raise AccountClosed(account_id)
     raise AwsError(CONDITION_FAILED, "the subscription was there, and deleted since: try again", 400)
 
 
@@ -426,10 +437,20 @@ def give_back_grant(account_id: str, template: str) -> bool:
                         "attribute_exists(#sk)")  # fmt: skip
 
 
-def add_grants(account_id: str, template: str, count: int) -> int:
-    answer = _update(account_id, GRANT + template, "ADD #remaining :count", {":count": _n(count)},
-                     ReturnValues="UPDATED_NEW")  # fmt: skip
-    return _number(answer.get("Attributes", {}), "remaining") or 0
+def add_grants(account_id: str, template: str, count: int, account_open: Item | None = None) -> int:
+    """Count `count` more grants in, in one transaction with `account_open` (AccountClosed when the account is
+    gone or going), and read back how many there are now (a transaction returns no values)."""
+    expression = "ADD #remaining :count"
+    update = {
+        "TableName": _table(),
+        "Key": _key(account_id, GRANT + template),
+        "UpdateExpression": expression,
+        "ExpressionAttributeNames": _names(expression),
+        "ExpressionAttributeValues": {":count": _n(count)},
+    }
+    if _failed_conditions([*([account_open] if account_open else []), {"Update": update}]):
+        raise AccountClosed(account_id)  # the update has no condition: the check failed
+    return _number(_get(account_id, GRANT + template, consistent=True) or {}, "remaining") or 0
 
 
 def grants(account_id: str) -> dict[str, int]:
