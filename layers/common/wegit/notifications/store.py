@@ -199,14 +199,6 @@ def _in_partition(account_id: str, prefix: str, **extra: Any) -> Item:
     }
 
 
-def _put_new(item: Item) -> None:
-    """Put an item that must not exist yet (AwsError ConditionalCheckFailedException when it does)."""
-    dynamodb.client().put_item(
-        TableName=_table(), Item=item,
-        ConditionExpression="attribute_not_exists(#sk)", ExpressionAttributeNames={"#sk": "sk"},
-    )  # fmt: skip
-
-
 def _transact(items: list[Item]) -> bool:
     """One TransactWriteItems: all of `items` or none. False when a condition failed; a cancellation by a
     concurrent transaction on the same item (two subscribers of a repository at once) is tried again."""
