@@ -148,7 +148,19 @@ def test_huge_readme_is_cut_and_says_so(http, github):
 
 def test_a_failed_repository_ends_the_readme_call_with_the_request(http, github):
     silent = faults.inject(github, r"^/api/repos/faulty/repo/readme$", faults.catalogue()["no answer"])
-    faults.inject(github, r"^/api/repos/faulty/repo$", faults.catalogue()["404"])
+    not_found = faults.catalogue()["404"].answer
+
+    def not_found_once_the_readme_is_asked(request: Any) -> Any:
+        """The 404 only once the README call has reached GitHub: else the request could end before the README
+        call is sent (it then never is), and there would be no open call whose end the test could see."""
+        waited_until = time.monotonic() + 0.5
+        while not silent.served and time.monotonic() < waited_until:
+            time.sleep(0.005)
+        return not_found(request)
+
+    faults.inject(
+        github, r"^/api/repos/faulty/repo$", faults.Fault("404 after the README", not_found_once_the_readme_is_asked)
+    )
     started = time.monotonic()
     response = http.get(f"{http.base_url}/repositories", params={"owner": "faulty", "name": "repo"}, timeout=30)
     answered = time.monotonic()
@@ -156,5 +168,6 @@ def test_a_failed_repository_ends_the_readme_call_with_the_request(http, github)
     assert answered - started < 0.8  # not waiting for the README (the read timeout is 1 s)
     while not silent.hung_up and time.monotonic() < answered + 2:
         time.sleep(0.02)
+    assert silent.served == 1
     assert silent.hung_up, "the README call was still open after the request ended"
     assert silent.hung_up[0] - answered < 0.5  # closed by the request's end, not by the read timeout
