@@ -44,13 +44,11 @@ class Scope:
     def hold(self, connection: Any) -> None:
         with self._lock:
             self._busy.add(connection)
-            ended = self.ended
-        if ended:  # lent as the scope ended: end() did not see it
-            _shut(connection)
+        self.connected(connection)  # lent as the scope ended: end() did not see it
 
     def connected(self, connection: Any) -> None:
-        """A held connection has just connected: shut it if the scope ended while it was connecting (end()
-        found no socket to shut then), so its call ends now instead of at its read timeout."""
+        """A held connection has just connected (or been lent): shut it if the scope ended meanwhile (end() did
+        not see it, or found no socket to shut), so its call ends now instead of at its read timeout."""
         with self._lock:
             ended = self.ended
         if ended:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from wegit.accounts import sessions
@@ -45,6 +47,15 @@ def shown(subscription: Subscription) -> dict[str, Any]:
     }
 
 
+@contextmanager
+def _while_open(who: Caller) -> Iterator[dict[str, Any]]:
+    """The check a write of the caller's goes with (the account exists, no DELETE /me under way); its failure a 401."""
+    try:
+        yield accounts.open_check(who.account_id)
+    except store.AccountClosed:
+        raise BadCredentials(CLOSED, "session_invalid") from None
+
+
 def subscribe(who: Caller, kind: str, repo: str | None, include_all: bool) -> tuple[dict[str, Any], bool]:
     """A subscription of the caller's (True when created now; the same subscription twice is one)."""
     binding = sessions.bound_github_token(who)
@@ -75,12 +86,10 @@ def subscribe(who: Caller, kind: str, repo: str | None, include_all: bool) -> tu
         return shown(existing), False
     if store.count_subscriptions(who.account_id) >= MAX_SUBSCRIPTIONS:
         raise BadRequest(f"at most {MAX_SUBSCRIPTIONS} subscriptions per user: delete one first")
-    try:
+    with _while_open(who) as account_open:
         subscription, created = store.add_subscription(
-            who.account_id, kind, repo, include_all, int(time.time()), accounts.open_check(who.account_id)
+            who.account_id, kind, repo, include_all, int(time.time()), account_open
         )
-    except store.AccountClosed:
-        raise BadCredentials(CLOSED, "session_invalid") from None
     logger.info("subscribed", extra={"kind": kind, "new": created})
     return shown(subscription), created
 
@@ -111,10 +120,8 @@ def record_grants(who: Caller, template_id: str, count: int) -> dict[str, Any]:
         raise BadRequest(
             f"invalid parameter templateId: not one of this mini-program's templates ({', '.join(templates)})"
         )
-    try:
-        remaining = store.add_grants(who.account_id, template_id, count, accounts.open_check(who.account_id))
-    except store.AccountClosed:
-        raise BadCredentials(CLOSED, "session_invalid") from None
+    with _while_open(who) as account_open:
+        remaining = store.add_grants(who.account_id, template_id, count, account_open)
     logger.info("grants recorded", extra={"template": template_id, "count": count})
     return {"templateId": template_id, "remaining": remaining}
 
